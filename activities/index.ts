@@ -1,0 +1,38 @@
+import type Redis from 'ioredis';
+import type Stripe from 'stripe';
+import type { Db } from '../db/connection';
+import type { OrderInput } from '../workflows/orders/definitions';
+import { releaseStock, reserveStock } from './inventory/stock';
+import { recordOrder } from './orders/recordOrder';
+import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
+import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
+import type { AddressInput } from '../workflows/orders/definitions';
+import type { CarrierAdapter } from './shipping/carrier';
+import { awaitTrackingChange, bookShipment } from './shipping/shipping';
+
+export interface ActivityDeps {
+  db: Db;
+  stripe: Stripe;
+  carrier: CarrierAdapter;
+  redis?: Redis;
+}
+
+/** Every activity the workers host, closed over their clients; the workflows see only this shape. */
+export function createActivities(deps: ActivityDeps) {
+  const { db, stripe, carrier, redis } = deps;
+  return {
+    recordOrder: (input: OrderInput) => recordOrder(db, input),
+    recordOrderEvent: (e: OrderEventInput) => recordOrderEvent(db, redis, e),
+    reserveStock: (orderNumber: string) => reserveStock(db, orderNumber),
+    releaseStock: (orderNumber: string, reason: string) => releaseStock(db, orderNumber, reason),
+    createPaymentIntent: (p: { orderNumber: string; amountPence: number; email: string }) => createPaymentIntent(db, stripe, p),
+    recordPaymentStatus: (p: { paymentIntentId: string; status: string; failureMessage?: string }) => recordPaymentStatus(db, p),
+    cancelPaymentIntent: (p: { orderNumber: string; paymentIntentId: string }) => cancelPaymentIntent(db, stripe, p),
+    refundPayment: (p: { orderNumber: string; paymentIntentId: string; amountPence: number; reason: string; key: string }) => refundPayment(db, stripe, p),
+    describePayment: (paymentIntentId: string) => describePayment(db, paymentIntentId),
+    bookShipment: (p: { orderNumber: string; shipmentNo: number; recipientName: string; address: AddressInput; weightGrams: number }) => bookShipment(carrier, p),
+    awaitTrackingChange: (p: { trackingNumber: string; knownStatus: string; knownEvents: number; pollIntervalMs: number }) => awaitTrackingChange(carrier, p),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** One vocabulary for every carrier, after Shopify's FulfillmentEventStatus (plus RETURNED_TO_SENDER). */
+export const TRACKING_STATUSES = [
+  'LABEL_PURCHASED',
+  'CONFIRMED',
+  'CARRIER_PICKED_UP',
+  'IN_TRANSIT',
+  'OUT_FOR_DELIVERY',
+  'ATTEMPTED_DELIVERY',
+  'DELAYED',
+  'READY_FOR_PICKUP',
+  'DELIVERED',
+  'FAILURE',
+  'RETURNED_TO_SENDER',
+] as const;
+export const trackingStatusSchema = z.enum(TRACKING_STATUSES);
+export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
+
+export const addressSchema = z.object({
+  line1: z.string().trim().min(1, 'is required').max(200),
+  line2: z.string().trim().max(200).optional(),
+  city: z.string().trim().min(1, 'is required').max(100),
+  postcode: z.string().trim().min(2, 'is too short').max(16),
+  country: z
+    .string()
+    .trim()
+    .length(2, 'must be an ISO 3166-1 alpha-2 code such as GB')
+    .transform((c) => c.toUpperCase()),
+});
+export type Address = z.infer<typeof addressSchema>;
+
+export interface BookingRequest {
+  /** Derived from the order (and parcel): a retried booking returns the same shipment. */
+  idempotencyKey: string;
+  orderNumber: string;
+  recipientName: string;
+  address: Address;
+  weightGrams: number;
+}
+
+export interface Booking {
+  carrier: string;
+  trackingNumber: string;
+  labelUrl?: string;
+}
+
+export interface TrackingEvent {
+  status: TrackingStatus;
+  occurredAt: string; // ISO 8601
+  description: string;
+  location?: string;
+  /** The carrier's own event, kept as it came. */
+  raw: unknown;
+}
+
+export interface TrackingInfo {
+  trackingNumber: string;
+  status: TrackingStatus;
+  events: TrackingEvent[];
+  estimatedDelivery?: string;
+}
+
+/** Retries cannot fix it (rejected address, unknown tracking number): the order needs a person. */
+export class CarrierRejectedError extends Error {
+  override readonly name = 'CarrierRejectedError';
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+/** Worth retrying (timeouts, 5xx, 429); retryAfterMs honours the carrier's Retry-After. */
+export class CarrierUnavailableError extends Error {
+  override readonly name = 'CarrierUnavailableError';
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+export interface CarrierAdapter {
+  readonly name: string;
+  book(req: BookingRequest): Promise<Booking>;
+  track(trackingNumber: string): Promise<TrackingInfo>;
+  cancel?(trackingNumber: string): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import type { AddressInfo } from 'node:net';
+import { createStripe } from '../activities/payments/stripeClient';
+import { createDb, migrateLatest } from '../db/connection';
+import { ensureDatabase } from '../db/ensureDatabase';
+import { ConfigError, loadConfig } from '../lib/config';
+import { logger } from '../lib/logger';
+import { connectRedis } from '../lib/redis';
+import { createApp } from './app';
+import { createTemporalClient } from './temporal';
+
+/** The API process: `npm run start:api`, or started by `npm start`. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: false });
+  const db = createDb(database.url);
+  await migrateLatest(db);
+  const redis = connectRedis(config.REDIS_URL);
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', config.TEMPORAL_NAMESPACE);
+  const app = createApp({ config, db, redis, temporal, stripe: createStripe(config) });
+  const server = app.listen(config.PORT, () => {
+    logger.info({ port: (server.address() as AddressInfo).port }, `API listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+  const stop = () => {
+    logger.info('API shutting down: finishing in-flight requests');
+    server.close(async () => {
+      await temporal.connection.close().catch(() => undefined);
+      redis.disconnect();
+      await db.destroy();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else logger.error({ err }, 'API failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  adminOrderListQuerySchema,
+  cancelRequestSchema,
+  checkoutRequestSchema,
+  checkoutResponseSchema,
+  errorSchema,
+  packedRequestSchema,
+  pickedRequestSchema,
+  registry,
+  resolveRequestSchema,
+} from './schemas';
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+const err = (description: string) => ({ description, ...json(errorSchema) });
+const token = z.object({ token: z.string().optional() });
+const orderParams = z.object({ orderId: z.string() });
+const admin = [{ adminToken: [] as string[] }];
+
+registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
+
+registry.registerPath({ method: 'get', path: '/api/products', summary: 'Every SKU with price (pence, VAT included) and available stock', responses: { 200: { description: 'catalogue' } } });
+registry.registerPath({
+  method: 'post',
+  path: '/api/checkout',
+  summary: 'Start an order: reserves stock and opens the Stripe PaymentIntent before answering',
+  request: { headers: z.object({ 'Idempotency-Key': z.string().optional() }), body: json(checkoutRequestSchema) },
+  responses: { 201: { description: 'order awaiting payment', ...json(checkoutResponseSchema) }, 400: err('a field is invalid (each named)'), 409: err('not enough stock (short lines named)'), 422: err('Idempotency-Key reused with another body'), 503: err('order system or payment provider unreachable') },
+});
+registry.registerPath({ method: 'post', path: '/api/webhooks/stripe', summary: 'Stripe webhook (signature verified over the raw body)', responses: { 200: { description: 'recorded' }, 400: err('signature missing, wrong or stale'), 503: err('recorded; redeliver later') } });
+registry.registerPath({ method: 'get', path: '/api/orders/{orderId}', summary: "The customer's order: live status, lines, totals, timeline, shipments", request: { params: orderParams, query: token }, responses: { 200: { description: 'order' }, 404: err('no such order, or wrong token') } });
+registry.registerPath({ method: 'post', path: '/api/orders/{orderId}/cancel', summary: 'Cancel before shipping (refunds and restores stock)', request: { params: orderParams, query: token, body: json(cancelRequestSchema) }, responses: { 200: { description: 'cancelled' }, 404: err('no such order, or wrong token'), 409: err('already shipped or finished') } });
+registry.registerPath({ method: 'get', path: '/api/admin/orders', security: admin, summary: 'Orders from the read model, filtered', request: { query: adminOrderListQuerySchema }, responses: { 200: { description: 'orders' }, 400: err('bad filter'), 401: err('no admin token') } });
+registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/picked', security: admin, request: { params: orderParams, body: json(pickedRequestSchema) }, responses: { 202: { description: 'signalled' }, 409: err('order not on the picking list') } });
+registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/packed', security: admin, request: { params: orderParams, body: json(packedRequestSchema) }, responses: { 202: { description: 'signalled' }, 409: err('order not being picked') } });
+registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/retry', security: admin, request: { params: orderParams, body: json(resolveRequestSchema) }, responses: { 200: { description: 'resumed' }, 409: err('order not in NEEDS_ATTENTION') } });
+registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/cancel', security: admin, request: { params: orderParams, body: json(resolveRequestSchema) }, responses: { 200: { description: 'cancelled' }, 409: err('cannot be cancelled') } });
+registry.registerPath({ method: 'post', path: '/api/admin/webhooks/{eventId}/replay', security: admin, request: { params: z.object({ eventId: z.string() }) }, responses: { 200: { description: 'replayed' }, 404: err('no such event') } });
+registry.registerPath({ method: 'get', path: '/api/health', summary: 'Dependencies with status and latency; 503 when orders cannot be taken', responses: { 200: { description: 'ok or degraded' }, 503: { description: 'down' } } });
+
+let cached: unknown;
+export function openApiDocument(): unknown {
+  cached ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'DY Orders API', version: '1.0.0', description: 'Order backbone of DY Official. Money in integer pence (GBP).' },
+    servers: [{ url: '/' }],
+  });
+  return cached;
+}

@@ -1,0 +1,69 @@
+import { Router, type Request } from 'express';
+import { cancelUpdate, orderStateQuery, orderWorkflowId } from '../../workflows/orders/definitions';
+import type { ApiContext } from '../context';
+import { HttpError, parse } from '../errors';
+import { cancelRequestSchema } from '../schemas';
+import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
+import { verifyTrackingToken } from './identifiers';
+import { fromWorkflow, type OrderResponse, readModelOrder, timeline } from './orderView';
+
+const NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
+
+/** A wrong token answers exactly like a missing order, so order numbers cannot be probed. */
+async function authorisedOrder(ctx: ApiContext, req: Request) {
+  const orderNumber = String(req.params.orderId);
+  const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
+  if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw NOT_FOUND();
+  const stored = await readModelOrder(ctx.db, orderNumber);
+  if (!stored) throw NOT_FOUND();
+  return { orderNumber, stored };
+}
+
+/** Live state from the workflow while it runs; the read model once it has closed (or Temporal is away). */
+export async function loadOrder(ctx: ApiContext, orderNumber: string, stored: Omit<OrderResponse, 'timeline'>): Promise<OrderResponse> {
+  const handle = ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber));
+  let current = stored;
+  try {
+    const description = await ctx.temporal.connection.withDeadline(Date.now() + 5000, () => handle.describe());
+    if (description.status.name === 'RUNNING') {
+      current = fromWorkflow(await ctx.temporal.connection.withDeadline(Date.now() + 5000, () => handle.query(orderStateQuery)), stored.createdAt);
+    }
+  } catch {
+    // Temporal unreachable or history gone: the read model is the answer.
+  }
+  return { ...current, timeline: await timeline(ctx.db, orderNumber) };
+}
+
+export async function requestCancel(ctx: ApiContext, orderNumber: string, request: { by: 'customer' | 'admin'; actor: string; note?: string }): Promise<OrderResponse> {
+  const handle = ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber));
+  try {
+    await callTemporal(ctx.temporal, 'cancelling the order', () => handle.executeUpdate(cancelUpdate, { args: [request] }));
+  } catch (err) {
+    const rejection = updateRejection(err);
+    if (rejection) throw new HttpError(409, 'NOT_CANCELLABLE', rejection.message);
+    if (isWorkflowGone(err)) {
+      const order = await readModelOrder(ctx.db, orderNumber);
+      throw new HttpError(409, 'NOT_CANCELLABLE', `order is already ${order?.status ?? 'closed'}`);
+    }
+    throw err;
+  }
+  const stored = await readModelOrder(ctx.db, orderNumber);
+  return loadOrder(ctx, orderNumber, stored as Omit<OrderResponse, 'timeline'>);
+}
+
+export function orderRoutes(ctx: ApiContext): Router {
+  const router = Router();
+
+  router.get('/api/orders/:orderId', async (req, res) => {
+    const { orderNumber, stored } = await authorisedOrder(ctx, req);
+    res.json(await loadOrder(ctx, orderNumber, stored));
+  });
+
+  router.post('/api/orders/:orderId/cancel', async (req, res) => {
+    const { orderNumber, stored } = await authorisedOrder(ctx, req);
+    const body = parse(cancelRequestSchema, req.body ?? {});
+    res.json(await requestCancel(ctx, orderNumber, { by: 'customer', actor: `customer:${stored.email}`, note: body.note }));
+  });
+
+  return router;
+}

@@ -1,0 +1,100 @@
+import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { addressSchema } from '../activities/shipping/carrier';
+import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES } from '../workflows/orders/definitions';
+
+extendZodWithOpenApi(z);
+
+/** One source of truth: these schemas validate requests and generate the OpenAPI document. */
+export const registry = new OpenAPIRegistry();
+
+export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+export const cancelReasonSchema = z.enum(CANCEL_REASONS);
+export const attentionReasonSchema = z.enum(ATTENTION_REASONS);
+
+export const checkoutItemSchema = z.object({
+  sku: z.string().trim().min(1, 'is required').max(100, 'is too long'),
+  quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20 per line'),
+});
+
+export const checkoutRequestSchema = registry.register(
+  'CheckoutRequest',
+  z.strictObject(
+    {
+      email: z.string({ error: 'is required' }).trim().toLowerCase().max(254, 'is too long').email('must be an email address'),
+      name: z.string({ error: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
+      phone: z
+        .string()
+        .trim()
+        .regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'must be a phone number such as +44 7700 900123')
+        .optional(),
+      items: z.array(checkoutItemSchema, { error: 'is required' }).min(1, 'must contain at least one item').max(50, 'must contain at most 50 lines'),
+      shippingAddress: addressSchema,
+    },
+    { error: (i) => (i.code === 'unrecognized_keys' ? `not accepted: ${i.keys.join(', ')} (prices and totals come from our catalogue)` : undefined) },
+  ),
+);
+export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
+
+export const idempotencyKeySchema = z.string().min(1).max(255, 'must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export const orderIdSchema = z.string().regex(/^DY-\d{6}-[0-9A-HJKMNP-TV-Z]{5}$/, 'is not an order number such as DY-261125-7K3QM');
+
+export const moneySchema = z.object({
+  currency: z.literal('GBP'),
+  subtotalPence: z.number().int(),
+  shippingPence: z.number().int(),
+  vatPence: z.number().int(),
+  totalPence: z.number().int(),
+});
+
+export const checkoutResponseSchema = registry.register(
+  'CheckoutResponse',
+  z.object({
+    orderId: z.string(),
+    status: z.literal('AWAITING_PAYMENT'),
+    totalPence: z.number().int(),
+    vatPence: z.number().int(),
+    currency: z.literal('GBP'),
+    payment: z.object({ paymentIntentId: z.string(), clientSecret: z.string() }),
+    trackingToken: z.string(),
+  }),
+);
+
+export const errorSchema = registry.register(
+  'Error',
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  }),
+);
+
+export const cancelRequestSchema = z.object({ note: z.string().max(500, 'is too long').optional() }).strict();
+
+export const parcelSchema = z.object({ weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg') });
+export const pickedRequestSchema = z.object({ by: z.string().trim().min(1, 'is required').max(100) }).strict();
+export const packedRequestSchema = z
+  .object({
+    by: z.string().trim().min(1, 'is required').max(100),
+    parcels: z.array(parcelSchema).min(1, 'must list at least one parcel').max(20),
+  })
+  .strict();
+export const resolveRequestSchema = z
+  .object({ actor: z.string().trim().min(1, 'is required').max(100), note: z.string().max(500).optional() })
+  .strict();
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date');
+export const adminOrderListQuerySchema = z
+  .object({
+    status: orderStatusSchema.optional(),
+    email: z.string().trim().toLowerCase().email('must be an email address').optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    attention: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+    offset: z.coerce.number().int().min(0, 'must not be negative').default(0),
+  })
+  .strict();

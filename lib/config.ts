@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from './paths';
+
+/** Dev defaults are public on purpose: production refuses them (see refineProduction). */
+export const DEV_WEBHOOK_SECRET = 'whsec_dy_orders_dev_only_do_not_use_in_production';
+export const DEV_ADMIN_TOKEN = 'dev-admin-token';
+export const DEV_TRACKING_SECRET = 'dev-tracking-token-secret';
+export const STRIPE_MOCK_KEY = 'sk_test_stripemock';
+
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/i, 'a duration such as "30 minutes", "5s" or "30d"');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
+    DATABASE_URL: z.string().url().optional(),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    TEMPORAL_ADDRESS: z.string().optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('dy-orders'),
+    TEMPORAL_CLI_PATH: z.string().optional(),
+    TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+    TEMPORAL_RETENTION: duration.default('60d'),
+    STRIPE_SECRET_KEY: z.string().optional(),
+    STRIPE_API_URL: z.string().url().optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(8).default(DEV_WEBHOOK_SECRET),
+    STRIPE_MOCK_PATH: z.string().optional(),
+    ADMIN_API_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
+    TRACKING_TOKEN_SECRET: z.string().min(8).default(DEV_TRACKING_SECRET),
+    PAYMENT_WINDOW: duration.default('30 minutes'),
+    RETURN_WINDOW: duration.default('30d'),
+    WAREHOUSE_MODE: z.enum(['auto', 'manual']).default('auto'),
+    WAREHOUSE_AUTO_DELAY: duration.default('5s'),
+    CARRIER_URL: z.string().url().optional(),
+    CARRIER_POLL_INTERVAL: duration.default('5s'),
+    SANDBOX_CARRIER_PORT: z.coerce.number().int().default(4010),
+    SANDBOX_CARRIER_STEP: duration.default('8s'),
+    ACTIVITY_RETRY_MAX_INTERVAL: duration.default('1 minute'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: z.string().optional(),
+    EMBEDDED_POSTGRES: bool.default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    const refuse = (key: string, why: string) => ctx.addIssue({ code: 'custom', path: [key], message: why });
+    if (c.STRIPE_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) refuse('STRIPE_WEBHOOK_SECRET', 'the dev webhook secret is not allowed in production');
+    if (c.ADMIN_API_TOKEN === DEV_ADMIN_TOKEN) refuse('ADMIN_API_TOKEN', 'the dev admin token is not allowed in production');
+    if (c.TRACKING_TOKEN_SECRET === DEV_TRACKING_SECRET) refuse('TRACKING_TOKEN_SECRET', 'the dev tracking secret is not allowed in production');
+    if (!c.STRIPE_SECRET_KEY) refuse('STRIPE_SECRET_KEY', 'production needs a real Stripe key (stripe-mock is dev only)');
+    if (!c.DATABASE_URL) refuse('DATABASE_URL', 'production needs an explicit database');
+    if (!c.TEMPORAL_ADDRESS) refuse('TEMPORAL_ADDRESS', 'production needs a Temporal cluster, not the dev server');
+    if (msOf(c.RETURN_WINDOW) < 14 * 86_400_000) refuse('RETURN_WINDOW', 'UK law gives at least 14 days for returns');
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads every setting once; one error lists every problem so an operator fixes them in one go. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration string in the same grammar Temporal's `ms` accepts for our config values. */
+export function msOf(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value.trim());
+  if (!m) throw new Error(`not a duration: ${value}`);
+  const unit = m[2].toLowerCase();
+  const key = unit.startsWith('ms') || unit.startsWith('milli') ? 'ms' : unit[0];
+  const factor = UNIT_MS[key];
+  if (factor === undefined) throw new Error(`not a duration unit: ${unit}`);
+  return Math.round(Number(m[1]) * factor);
+}
+
+export function stripeUsesMock(c: Config): boolean {
+  return !c.STRIPE_SECRET_KEY || c.STRIPE_SECRET_KEY === STRIPE_MOCK_KEY;
+}

@@ -1,0 +1,49 @@
+import { waitFor } from '../lib/processes';
+import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+
+let sys: System;
+beforeAll(async () => {
+  sys = await startSystem({ name: 'happy' });
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED → DELIVERED and closes after the return window', async () => {
+  const sku = await createTestSku(sys.ctx, 5, 3500);
+  const checkout = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 2 }]));
+  if (checkout.status !== 201) throw new Error(JSON.stringify(checkout.body));
+  const order = checkout.body;
+  expect(order).toMatchObject({ status: 'AWAITING_PAYMENT', totalPence: 7000, vatPence: 1167, currency: 'GBP' });
+  expect(order.orderId).toMatch(/^DY-\d{6}-[0-9A-Z]{5}$/);
+  expect(order.payment.paymentIntentId).toMatch(/^pi_/);
+  expect(order.payment.clientSecret).toContain('_secret_');
+  expect(await availableOf(sys.ctx, sku)).toBe(3);
+
+  const stored = await sys.ctx.db('payments').where({ order_number: order.orderId }).first();
+  expect(stored).toMatchObject({ payment_intent_id: order.payment.paymentIntentId, amount_pence: 7000 });
+
+  const { res } = await pay(sys, order);
+  expect(res.status).toBe(200);
+
+  const delivered = await waitForStatus(sys, order, 'DELIVERED');
+  expect(delivered.shipments[0]).toMatchObject({ carrier: 'sandbox', status: 'DELIVERED' });
+  expect(delivered.shipments[0].trackingNumber).toMatch(/^DYS/);
+  const path = delivered.timeline.filter((e: any) => e.type === 'status_changed').map((e: any) => e.toStatus);
+  expect(path).toEqual(['AWAITING_PAYMENT', 'PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED']);
+  expect(delivered.timeline.map((e: any) => e.type)).toContain('picked');
+  expect(delivered.timeline.find((e: any) => e.toStatus === 'PAID').actor).toBe('stripe');
+
+  await waitForWorkflowClosed(sys, order.orderId);
+  const row = await sys.ctx.db('orders').where({ order_number: order.orderId }).first();
+  expect(row).toMatchObject({ status: 'DELIVERED', total_pence: 7000, vat_pence: 1167, carrier: 'sandbox' });
+  expect(await availableOf(sys.ctx, sku)).toBe(3);
+  const afterClose = await sys.http.get(`/api/orders/${order.orderId}`, { 'X-Tracking-Token': order.trackingToken });
+  expect(afterClose.body).toMatchObject({ status: 'DELIVERED', source: 'read-model' });
+
+  // Admins filter orders by status in the Temporal UI: the same visibility query must find this one.
+  await waitFor('the order to be listed by OrderStatus', async () => {
+    for await (const wf of sys.ctx.temporal.workflow.list({ query: `OrderStatus = "DELIVERED" AND WorkflowId = "order-${order.orderId}"` })) return wf;
+    return undefined;
+  }, { timeoutMs: 20_000 });
+});

@@ -1,0 +1,25 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface OrderWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A pre-built bundle (production, tests); without it the worker bundles workflows/ at start. */
+  workflowBundlePath?: string;
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+/** One worker hosts every order workflow and activity on the store's task queue. */
+export function createOrderWorker(o: OrderWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(o.deps),
+    // In-flight activities get this long to finish on shutdown; after it, Temporal hands them to another worker.
+    shutdownGraceTime: o.shutdownGraceTime ?? '20s',
+  });
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { SandboxCarrierAdapter } from '../activities/shipping/sandboxCarrier';
+import { createStripe } from '../activities/payments/stripeClient';
+import { createDb, migrateLatest } from '../db/connection';
+import { ensureDatabase } from '../db/ensureDatabase';
+import { loadConfig, ConfigError } from '../lib/config';
+import { logger } from '../lib/logger';
+import { projectRoot } from '../lib/paths';
+import { connectRedis } from '../lib/redis';
+import { createOrderWorker } from './createWorker';
+
+/** The worker process: `npm run start:worker`, or started by `npm start`. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: false });
+  const db = createDb(database.url);
+  await migrateLatest(db);
+  const redis = connectRedis(config.REDIS_URL);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const prebuilt = process.env.WORKFLOW_BUNDLE_PATH ?? path.join(projectRoot, 'dist', 'workflow-bundle.js');
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundlePath: fs.existsSync(prebuilt) ? prebuilt : undefined,
+    deps: {
+      db,
+      redis,
+      stripe: createStripe(config),
+      carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL ?? `http://127.0.0.1:${config.SANDBOX_CARRIER_PORT}` }),
+    },
+  });
+  const stop = () => {
+    logger.info('worker shutting down: finishing in-flight activities');
+    worker.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
+  await worker.run();
+  await connection.close();
+  redis.disconnect();
+  await db.destroy();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else logger.error({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+export { orderWorkflow } from './orders/orderWorkflow';
+export { latePaymentRefundWorkflow } from './payments/latePaymentRefundWorkflow';
