@@ -119,6 +119,6 @@ export async function refundPayment(
 
 /** What the database knows of a payment intent: which order, and whether that order still wants the money. */
 export async function describePayment(db: Db, paymentIntentId: string): Promise<{ orderNumber?: string; orderStatus?: string; amountPence?: number }> {
-  const row = await db('payments').join('orders', 'orders.order_number', 'payments.order_number').where({ payment_intent_id: paymentIntentId }).first('payments.order_number', 'orders.status', 'payments.amount_pence');
+  const row = await db('payments').join('orders', 'orders.order_number', 'payments.order_number').where('payments.payment_intent_id', paymentIntentId).first('payments.order_number', 'orders.status', 'payments.amount_pence');
   return row ? { orderNumber: row.order_number, orderStatus: row.status, amountPence: row.amount_pence } : {};
 }
