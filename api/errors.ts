@@ -20,7 +20,11 @@ export class HttpError extends Error {
 }
 
 export function fieldProblems(error: ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
+  const name = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || '(body)';
+  // An unexpected key is named itself, so a client sending `totalPence` is told exactly that.
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((key) => ({ field: name([...i.path, key]), message: i.message })) : [{ field: name(i.path), message: i.message }],
+  );
 }
 
 export function validationError(fields: FieldProblem[]): HttpError {
