@@ -29,6 +29,7 @@ import {
   sleep,
   summarise,
   tally,
+  timerLags,
   traceCheckout,
   withTimeout,
 } from './benchLib';
@@ -48,7 +49,9 @@ const DEV_DEFAULTS = intEnv('BENCH_DEV_DEFAULTS', 1, 0) !== 0;
 const PAYMENT_WINDOW = process.env.BENCH_PAYMENT_WINDOW ?? '30 minutes';
 const POLL_MS = 100;
 
-const say = (m: string) => process.stdout.write(`[bench] ${m}\n`);
+const say = (m: string): void => {
+  process.stdout.write(`[bench] ${m}\n`);
+};
 
 interface Order {
   orderId: string;
@@ -88,6 +91,33 @@ interface DeliveryResult {
 interface DeliveryRun {
   label: string;
   results: DeliveryResult[];
+  /** Durable timers of these orders (warehouse waits): asked-for duration and when they actually fired. */
+  timers: Array<{ requestedMs: number; actualMs: number }>;
+}
+
+/** What to stop, in reverse order, however the run ends (including Ctrl-C). */
+const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const { what, stop } of stops.reverse()) {
+      await withTimeout(`stopping ${what}`, stop(), 60_000).catch((err: Error) => say(`stop failed: ${err.message}`));
+    }
+  })();
+  return cleaning;
+}
+/** Registers something to stop and returns its stop, safe to call early and again at cleanup. */
+function track(what: string, stop: () => Promise<void>): () => Promise<void> {
+  let once: Promise<void> | undefined;
+  const stopOnce = () => (once ??= withTimeout(`stopping ${what}`, stop(), 60_000).catch((err: Error) => say(`stop failed: ${err.message}`)));
+  stops.push({ what, stop: stopOnce });
+  return stopOnce;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping the stack`);
+    void cleanup().finally(() => process.exit(130));
+  });
 }
 
 async function main(): Promise<void> {
@@ -99,23 +129,16 @@ async function main(): Promise<void> {
   const cores = os.cpus().length;
   say(`DY Orders benchmark on ${cores} cores, Node ${process.version}; starting the stack (Temporal dev server, stripe-mock, sandbox carrier, PostgreSQL)`);
 
-  const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
-  const cleanup = async () => {
-    for (const { what, stop } of stops.reverse()) {
-      await withTimeout(`stopping ${what}`, stop(), 60_000).catch((err: Error) => say(`stop failed: ${err.message}`));
-    }
-  };
-
   try {
     const t0 = performance.now();
     const stack: TestStack = await startTestStack();
-    stops.push({ what: 'the stack', stop: () => stack.stop() });
+    track('the stack', () => stack.stop());
     Object.assign(process.env, stack.env);
     say(`stack up in ${fmtS(performance.now() - t0)}`);
 
     // ---- The system under test: auto warehouse at its dev delay, the stack's fast sandbox carrier ------
     const bench = await startSystem({ name: 'bench', env: { WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', PAYMENT_WINDOW } });
-    stops.push({ what: 'the bench system', stop: () => bench.stop() });
+    track('the bench system', () => bench.stop());
     say(`system up: API ${bench.url}, task queue ${bench.taskQueue}`);
 
     const sku = await createTestSku(bench.ctx, 10_000_000, 2500);
@@ -190,7 +213,12 @@ async function main(): Promise<void> {
         orders.push(c.order);
       }
       const results = await Promise.all(orders.map((o, i) => followToDelivered(sys, o, deadlineMs, i * 50)));
-      const run = { label, results };
+      const timers: Array<{ requestedMs: number; actualMs: number }> = [];
+      for (const o of orders) {
+        const history = await sys.ctx.temporal.workflow.getHandle(`order-${o.orderId}`).fetchHistory().catch(() => undefined);
+        if (history) timers.push(...timerLags((history.events ?? []) as Parameters<typeof timerLags>[0]));
+      }
+      const run: DeliveryRun = { label, results, timers };
       reportDeliveries(run);
       deliveryRuns.push(run);
       return run;
@@ -239,10 +267,11 @@ async function main(): Promise<void> {
     if (DELIVERIES > 0) {
       // The stack's own test timings: warehouse 300 ms, carrier step 400 ms, poll 300 ms.
       const quick = await startSystem({ name: 'bench-test-timings', env: { WAREHOUSE_MODE: 'auto', PAYMENT_WINDOW } });
+      const stopQuick = track('the test-timings system', () => quick.stop());
       try {
         testTimings = await deliveries(quick, 'auto mode, test timings (warehouse 300 ms, carrier step 400 ms, poll 300 ms)', 60_000);
       } finally {
-        await withTimeout('stopping the test-timings system', quick.stop(), 60_000).catch((err: Error) => say(err.message));
+        await stopQuick();
       }
 
       // The bench system: warehouse at its dev delay (5 s per pick and per pack), the stack's fast carrier.
@@ -251,15 +280,16 @@ async function main(): Promise<void> {
       if (DEV_DEFAULTS) {
         // Dev defaults from lib/config.ts: SANDBOX_CARRIER_STEP 8s, CARRIER_POLL_INTERVAL 5s, WAREHOUSE_AUTO_DELAY 5s.
         const devCarrier = await startSandboxCarrier({ port: 0, stepMs: 8000 });
-        stops.push({ what: 'the dev-timing sandbox carrier', stop: () => devCarrier.close() });
+        track('the dev-timing sandbox carrier', () => devCarrier.close());
         const dev = await startSystem({
           name: 'bench-dev-defaults',
           env: { WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', CARRIER_URL: devCarrier.url, CARRIER_POLL_INTERVAL: '5s', PAYMENT_WINDOW },
         });
+        const stopDev = track('the dev-defaults system', () => dev.stop());
         try {
           headline = await deliveries(dev, 'auto mode, dev defaults (warehouse 5 s, carrier step 8 s, poll 5 s)', 180_000);
         } finally {
-          await withTimeout('stopping the dev-defaults system', dev.stop(), 60_000).catch((err: Error) => say(err.message));
+          await stopDev();
         }
       }
     }
@@ -332,6 +362,11 @@ function reportDeliveries(run: DeliveryRun): void {
   const phase = (k: keyof NonNullable<DeliveryResult['phases']>) => fmtS(median(ok.map((r) => r.phases?.[k] ?? Number.NaN).filter((x) => !Number.isNaN(x))));
   if (ok.length) {
     say(`    from the order timelines (medians): PAID→PACKED ${phase('warehouseMs')}, PACKED→SHIPPED ${phase('bookingMs')}, SHIPPED→DELIVERED ${phase('carrierMs')}, PAID→DELIVERED ${phase('paidToDeliveredMs')}`);
+  }
+  const byRequested = new Map<number, number[]>();
+  for (const t of run.timers) byRequested.set(t.requestedMs, [...(byRequested.get(t.requestedMs) ?? []), t.actualMs]);
+  if (byRequested.size) {
+    say(`    durable timers: ${[...byRequested.entries()].map(([req, actual]) => `${fmtMs(req)} ×${actual.length} fired after median ${fmtMs(median(actual))} (max ${fmtMs(Math.max(...actual))})`).join('; ')}`);
   }
   say(`    webhook answers: ${tally(run.results.map((r) => r.webhookStatus))}, median ${fmtMs(median(run.results.map((r) => r.webhookMs)))}`);
   for (const r of run.results) {

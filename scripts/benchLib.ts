@@ -183,3 +183,18 @@ export function traceCheckout(events: HistoryEventLike[]): CheckoutTrace {
   }
   return trace;
 }
+
+/** Each fired timer of a history: what the workflow asked for and when Temporal actually fired it. */
+export function timerLags(events: Array<HistoryEventLike & { timerStartedEventAttributes?: { timerId?: string | null; startToFireTimeout?: unknown } | null; timerFiredEventAttributes?: { timerId?: string | null } | null }>): Array<{ requestedMs: number; actualMs: number }> {
+  const started = new Map<string, { at: number; requestedMs: number }>();
+  const out: Array<{ requestedMs: number; actualMs: number }> = [];
+  for (const e of events) {
+    if (e.timerStartedEventAttributes) {
+      started.set(String(e.timerStartedEventAttributes.timerId), { at: tsToMs(e.eventTime), requestedMs: tsToMs(e.timerStartedEventAttributes.startToFireTimeout as Parameters<typeof tsToMs>[0]) });
+    } else if (e.timerFiredEventAttributes) {
+      const s = started.get(String(e.timerFiredEventAttributes.timerId));
+      if (s) out.push({ requestedMs: s.requestedMs, actualMs: tsToMs(e.eventTime) - s.at });
+    }
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
 import { waitFor } from '../lib/processes';
+import { recordHistory } from './helpers/histories';
 import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
 let sys: System;
@@ -35,6 +36,7 @@ test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED 
   expect(delivered.timeline.find((e: any) => e.toStatus === 'PAID').actor).toBe('stripe');
 
   await waitForWorkflowClosed(sys, order.orderId);
+  await recordHistory(sys, `order-${order.orderId}`, 'happy-path-delivered');
   const row = await sys.ctx.db('orders').where({ order_number: order.orderId }).first();
   expect(row).toMatchObject({ status: 'DELIVERED', total_pence: 7000, vat_pence: 1167, carrier: 'sandbox' });
   expect(await availableOf(sys.ctx, sku)).toBe(3);

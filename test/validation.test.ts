@@ -24,7 +24,7 @@ describe('POST /api/checkout refuses bad input with 400 naming each field, and w
     ['a malformed email', () => checkoutBody([{ sku, quantity: 1 }], { email: 'not-an-email' }), ['email']],
     ['a zero quantity', () => checkoutBody([{ sku, quantity: 0 }]), ['items.0.quantity']],
     ['a fractional quantity', () => checkoutBody([{ sku, quantity: 1.5 }]), ['items.0.quantity']],
-    ['a quantity given as text', () => checkoutBody([{ sku, quantity: '2' }]), ['items.0.quantity']],
+    ['a quantity given as text', () => checkoutBody([{ sku, quantity: '2' as unknown as number }]), ['items.0.quantity']],
     ['an empty cart', () => checkoutBody([]), ['items']],
     ['an unknown SKU', () => checkoutBody([{ sku, quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }]), ['items.1.sku']],
     ['a client-sent price', () => checkoutBody([{ sku, quantity: 1 }], { totalPence: 1 }), ['totalPence']],
