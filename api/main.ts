@@ -11,11 +11,11 @@ import { createTemporalClient } from './temporal';
 /** The API process: `npm run start:api`, or started by `npm start`. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: false });
+  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, databaseName: config.DATABASE_NAME, dataDir: config.DATA_DIR, allowEmbedded: false });
   const db = createDb(database.url);
   await migrateLatest(db);
   const redis = connectRedis(config.REDIS_URL);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
   const app = createApp({ config, db, redis, temporal, stripe: createStripe(config) });
   const server = app.listen(config.PORT, () => {
     logger.info({ port: (server.address() as AddressInfo).port }, `API listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);

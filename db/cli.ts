@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig();
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: config.EMBEDDED_POSTGRES, log: console.log });
+  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, databaseName: config.DATABASE_NAME, dataDir: config.DATA_DIR, allowEmbedded: config.EMBEDDED_POSTGRES, embeddedPort: config.EMBEDDED_POSTGRES_PORT, log: console.log });
   const db = createDb(database.url);
   try {
     const applied = await migrateLatest(db);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 
 export const DEFAULT_DATABASE_NAME = 'dy_orders';
-export const LOCAL_POSTGRES = { host: '127.0.0.1', port: 5432 };
+/** The machine's own server; PGHOST/PGPORT move it, as they do for every libpq tool. */
+export const LOCAL_POSTGRES = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432) };
 
 interface EmbeddedPostgresCtor {
   new (opts: { databaseDir: string; port: number; user: string; password: string; persistent: boolean; onLog?: (m: string) => void; onError?: (m: unknown) => void }): {

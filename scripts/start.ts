@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { DEFAULT_STRIPE_MOCK_URL } from '../activities/payments/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
 import { ensureDatabase } from '../db/ensureDatabase';
 import { seedCatalogue } from '../db/seeds/catalogue';
@@ -25,7 +24,14 @@ async function main(): Promise<void> {
   let shuttingDown = false;
   const env: NodeJS.ProcessEnv = { ...process.env };
 
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: config.EMBEDDED_POSTGRES, log: say });
+  const database = await ensureDatabase({
+    databaseUrl: config.DATABASE_URL,
+    databaseName: config.DATABASE_NAME,
+    dataDir: config.DATA_DIR,
+    allowEmbedded: config.EMBEDDED_POSTGRES,
+    embeddedPort: config.EMBEDDED_POSTGRES_PORT,
+    log: say,
+  });
   if (database.stop) stops.push(database.stop);
   env.DATABASE_URL = database.url;
   const db = createDb(database.url);
@@ -37,12 +43,12 @@ async function main(): Promise<void> {
 
   let temporalUi: string | undefined;
   if (!config.TEMPORAL_ADDRESS) {
-    if (await portOpen(7233)) {
-      say('a Temporal server already answers on 127.0.0.1:7233: using it');
+    if (await portOpen(config.TEMPORAL_PORT)) {
+      say(`a Temporal server already answers on 127.0.0.1:${config.TEMPORAL_PORT}: using it`);
     } else {
-      say('starting the Temporal dev server (gRPC 7233, Web UI 8233)');
+      say(`starting the Temporal dev server (gRPC ${config.TEMPORAL_PORT}, Web UI ${config.TEMPORAL_UI_PORT})`);
       const server = await startDevServer({
-        port: 7233,
+        port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         dbFile: path.join(config.DATA_DIR, 'temporal.db'),
@@ -52,23 +58,23 @@ async function main(): Promise<void> {
       stops.push(server.stop);
       temporalUi = server.uiUrl;
     }
-    env.TEMPORAL_ADDRESS = '127.0.0.1:7233';
+    env.TEMPORAL_ADDRESS = `127.0.0.1:${config.TEMPORAL_PORT}`;
   }
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS as string });
   await ensureNamespace(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION);
   await connection.close();
 
   if (stripeUsesMock(config) && !config.STRIPE_API_URL) {
-    const port = Number(new URL(DEFAULT_STRIPE_MOCK_URL).port);
+    const port = config.STRIPE_MOCK_PORT;
     if (!(await portOpen(port))) {
       const bin = ensureTool('stripeMock', say);
       if (!bin) throw new Error('stripe-mock is needed without STRIPE_SECRET_KEY; set STRIPE_MOCK_PATH or install Go');
-      say(`starting stripe-mock on ${DEFAULT_STRIPE_MOCK_URL}`);
+      say(`starting stripe-mock on http://127.0.0.1:${port}`);
       const mock = startService('stripe-mock', bin, ['-http-port', String(port), '-https-port', String(port + 1)], { logFile: path.join(config.DATA_DIR, 'stripe-mock.log') });
       stops.push(() => mock.stop());
       await waitFor('stripe-mock', () => portOpen(port), { timeoutMs: 30_000 });
     }
-    env.STRIPE_API_URL = DEFAULT_STRIPE_MOCK_URL;
+    env.STRIPE_API_URL = `http://127.0.0.1:${port}`;
   }
 
   const children: Service[] = [];

@@ -478,6 +478,10 @@ describe('docker-compose.production.yml', () => {
     }
   });
 
+  it('waits for the real warehouse whatever a copied .env says', () => {
+    for (const name of ['api', 'worker']) expect(envOf(services[name]).WAREHOUSE_MODE).toBe('manual');
+  });
+
   it('migrates without seeding the demo catalogue', () => {
     expect(argv(services['db-setup'].command)).toEqual(['node', 'dist/db/cli.js', 'migrate']);
   });

@@ -14,11 +14,11 @@ import { createOrderWorker } from './createWorker';
 /** The worker process: `npm run start:worker`, or started by `npm start`. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, allowEmbedded: false });
+  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, databaseName: config.DATABASE_NAME, dataDir: config.DATA_DIR, allowEmbedded: false });
   const db = createDb(database.url);
   await migrateLatest(db);
   const redis = connectRedis(config.REDIS_URL);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}` });
   const prebuilt = process.env.WORKFLOW_BUNDLE_PATH ?? path.join(projectRoot, 'dist', 'workflow-bundle.js');
   const worker = await createOrderWorker({
     connection,
