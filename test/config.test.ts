@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigError, DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, loadConfig, msOf } from '../lib/config';
+import { projectRoot } from '../lib/paths';
+
+test('defaults are the embedded dev setup', () => {
+  const c = loadConfig({});
+  expect(c).toMatchObject({ PORT: 3000, TEMPORAL_NAMESPACE: 'default', PAYMENT_WINDOW: '30 minutes', RETURN_WINDOW: '30d', WAREHOUSE_MODE: 'auto', STRIPE_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET });
+  expect(c.DATABASE_URL).toBeUndefined();
+  expect(c.TEMPORAL_ADDRESS).toBeUndefined();
+});
+
+test('one error lists every bad setting', () => {
+  let error: ConfigError | undefined;
+  try {
+    loadConfig({ PORT: 'eighty', PAYMENT_WINDOW: 'soon', WAREHOUSE_MODE: 'robots' });
+  } catch (err) {
+    error = err as ConfigError;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect(error?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['PAYMENT_WINDOW', 'PORT', 'WAREHOUSE_MODE']);
+});
+
+test('production refuses every dev default and a return window shorter than 14 days', () => {
+  let error: ConfigError | undefined;
+  try {
+    loadConfig({ NODE_ENV: 'production', RETURN_WINDOW: '7d' });
+  } catch (err) {
+    error = err as ConfigError;
+  }
+  const keys = error?.problems.map((p) => p.split(':')[0]).sort();
+  expect(keys).toEqual(['ADMIN_API_TOKEN', 'DATABASE_URL', 'RETURN_WINDOW', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
+});
+
+test('production starts with real settings', () => {
+  const c = loadConfig({
+    NODE_ENV: 'production',
+    STRIPE_SECRET_KEY: 'sk_live_realkey',
+    STRIPE_WEBHOOK_SECRET: 'whsec_real_secret',
+    ADMIN_API_TOKEN: 'a-long-random-admin-token',
+    TRACKING_TOKEN_SECRET: 'a-long-random-tracking-secret',
+    DATABASE_URL: 'postgres://orders@db.internal:5432/orders',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+    RETURN_WINDOW: '14d',
+  });
+  expect(c.ADMIN_API_TOKEN).not.toBe(DEV_ADMIN_TOKEN);
+});
+
+test('durations read the way Temporal reads them', () => {
+  expect(msOf('30 minutes')).toBe(1_800_000);
+  expect(msOf('5s')).toBe(5000);
+  expect(msOf('300ms')).toBe(300);
+  expect(msOf('14d')).toBe(14 * 86_400_000);
+  expect(() => msOf('soon')).toThrow();
+});
+
+test('a process with a bad setting stops with one message naming it', async () => {
+  const run = promisify(execFile);
+  const failure = await run(process.execPath, [path.join(projectRoot, 'dist', 'api', 'main.js')], { env: { ...process.env, PORT: 'eighty', WAREHOUSE_MODE: 'robots' } }).catch((e) => e);
+  expect(failure.code).toBe(1);
+  expect(failure.stderr).toMatch(/Invalid configuration/);
+  expect(failure.stderr).toMatch(/PORT/);
+  expect(failure.stderr).toMatch(/WAREHOUSE_MODE/);
+});
