@@ -31,6 +31,8 @@ test('in manual mode the order waits on the warehouse, then ships and is deliver
   const order = await paidOrder();
   // Nothing moves without the warehouse: the order is still on the picking list.
   expect((await manual.http.get(`/api/orders/${order.orderId}?token=${order.trackingToken}`)).body.status).toBe('PICKING');
+  const list = await manual.http.get('/api/admin/picking-list', admin());
+  expect(list.body.orders.find((o: any) => o.orderId === order.orderId)).toMatchObject({ lines: [{ sku: order.sku, size: 'M', quantity: 1 }] });
   await pickAndPack(order.orderId, 950);
   const delivered = await waitForStatus(manual, order, 'DELIVERED');
   const picked = delivered.timeline.find((e: any) => e.type === 'picked');

@@ -62,6 +62,21 @@ export function adminRoutes(ctx: ApiContext): Router {
     });
   });
 
+  /** What the warehouse must pick now: paid orders on the picking list, oldest first, with their lines. */
+  router.get('/api/admin/picking-list', async (_req, res) => {
+    const orders = await ctx.db('orders').where({ status: 'PICKING' }).orderBy('created_at').limit(500).select('order_number', 'name', 'shipping_address', 'created_at');
+    const lines = await ctx.db('order_lines').whereIn('order_number', orders.map((o) => o.order_number)).orderBy(['order_number', 'line_no']);
+    res.json({
+      orders: orders.map((o) => ({
+        orderId: o.order_number,
+        name: o.name,
+        shippingAddress: o.shipping_address,
+        createdAt: new Date(o.created_at).toISOString(),
+        lines: lines.filter((l) => l.order_number === o.order_number).map((l) => ({ sku: l.sku, productName: l.product_name, size: l.size, quantity: l.quantity })),
+      })),
+    });
+  });
+
   router.get('/api/admin/orders/:orderId', async (req, res) => {
     const { orderNumber, stored } = await existingOrder(ctx, req);
     res.json(await loadOrder(ctx, orderNumber, stored));
