@@ -45,6 +45,7 @@ export const configSchema = z
     WAREHOUSE_AUTO_DELAY: duration.default('5s'),
     CARRIER_URL: z.string().url().optional(),
     CARRIER_POLL_INTERVAL: duration.default('5s'),
+    SANDBOX_CARRIER_HOST: z.string().min(1).default('127.0.0.1'),
     SANDBOX_CARRIER_PORT: z.coerce.number().int().default(4010),
     SANDBOX_CARRIER_STEP: duration.default('8s'),
     ACTIVITY_RETRY_MAX_INTERVAL: duration.default('1 minute'),

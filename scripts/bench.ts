@@ -9,7 +9,10 @@
  *   BENCH_WARMUP        checkouts before measuring, not counted (default 5)
  *   BENCH_DELIVERIES    orders paid and followed to DELIVERED per timing profile (default 5)
  *   BENCH_DEV_DEFAULTS  0 skips the slow dev-defaults delivery run (default 1)
+ *   BENCH_PAYMENT_WINDOW  payment window of the bench orders (default 30 minutes, the dev default, so the
+ *                       unpaid ones do not cancel themselves during the runs as the stack's 20 s would make them)
  *   BENCH_LOG_LEVEL     the app's log level (default silent; logs go to stdout as JSON)
+ *   BENCH_TIMEOUT_MS    gives up (exit 1) after this long (default 30 minutes)
  */
 import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';

@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ name: 'sandbox-carrier', level: config.LOG_LEVEL });
   const stepMs = msOf(config.SANDBOX_CARRIER_STEP);
-  const carrier = await startSandboxCarrier({ port: config.SANDBOX_CARRIER_PORT, stepMs });
+  const carrier = await startSandboxCarrier({ host: config.SANDBOX_CARRIER_HOST, port: config.SANDBOX_CARRIER_PORT, stepMs });
   log.info({ url: carrier.url, stepMs }, `sandbox carrier listening on ${carrier.url}`);
 
   let closing = false;
