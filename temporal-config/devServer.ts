@@ -23,7 +23,13 @@ export interface DevServer {
 }
 
 /** Dynamic config the store relies on; the dev server's defaults already allow update-with-start (server 1.29). */
-const DYNAMIC_CONFIG = ['frontend.enableUpdateWorkflowExecution=true', 'frontend.enableExecuteMultiOperation=true', 'frontend.enableServerVersionCheck=false'];
+const DYNAMIC_CONFIG = [
+  'frontend.enableUpdateWorkflowExecution=true',
+  'frontend.enableExecuteMultiOperation=true',
+  'frontend.enableServerVersionCheck=false',
+  // The worker that schedules an activity runs it at once, saving a queue round trip on every checkout step.
+  'system.enableActivityEagerExecution=true',
+];
 
 function devServerArgs(o: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--namespace', o.namespace, '--log-level', 'warn'];

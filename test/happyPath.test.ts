@@ -1,4 +1,6 @@
+import Redis from 'ioredis';
 import { waitFor } from '../lib/processes';
+import { ORDER_EVENTS_CHANNEL } from '../activities/orders/recordOrderEvent';
 import { recordHistory } from './helpers/histories';
 import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
@@ -12,6 +14,11 @@ afterAll(async () => {
 
 test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED → DELIVERED and closes after the return window', async () => {
   const sku = await createTestSku(sys.ctx, 5, 3500);
+  // Live streams follow the events published on Redis as each status is recorded.
+  const subscriber = new Redis(sys.ctx.config.REDIS_URL);
+  const published: any[] = [];
+  await subscriber.subscribe(ORDER_EVENTS_CHANNEL);
+  subscriber.on('message', (_channel, message) => published.push(JSON.parse(message)));
   const checkout = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 2 }]));
   if (checkout.status !== 201) throw new Error(JSON.stringify(checkout.body));
   const order = checkout.body;
@@ -34,6 +41,15 @@ test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED 
   expect(path).toEqual(['AWAITING_PAYMENT', 'PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED']);
   expect(delivered.timeline.map((e: any) => e.type)).toContain('picked');
   expect(delivered.timeline.find((e: any) => e.toStatus === 'PAID').actor).toBe('stripe');
+
+  const mine = await waitFor('DELIVERED on the live channel', async () => {
+    const events = published.filter((e) => e.orderNumber === order.orderId);
+    return events.some((e) => e.toStatus === 'DELIVERED') ? events : undefined;
+  });
+  expect(mine.filter((e) => e.type === 'status_changed').map((e) => e.toStatus)).toEqual(['AWAITING_PAYMENT', 'PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED']);
+  expect(mine.map((e) => e.id)).toEqual([...mine.map((e) => e.id)].sort((a, b) => a - b));
+  expect(mine.map((e) => e.id)).toEqual(delivered.timeline.map((e: any) => e.id).slice(0, mine.length));
+  subscriber.disconnect();
 
   await waitForWorkflowClosed(sys, order.orderId);
   await recordHistory(sys, `order-${order.orderId}`, 'happy-path-delivered');

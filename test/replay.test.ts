@@ -47,7 +47,8 @@ test('a history the code would not produce fails replay (the guard can fail)', a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dy-replay-'));
   const original = fs.readFileSync(path.join(HISTORY_FIXTURES, 'payment-failed.json'), 'utf8');
   // As if an older release had scheduled a different activity at this step.
-  fs.writeFileSync(path.join(dir, 'tampered.json'), original.replace(/"name":\s*"reserveStock"/, '"name": "reserveInventoryV0"'));
+  expect(original).toMatch(/"name":\s*"createPaymentIntent"/);
+  fs.writeFileSync(path.join(dir, 'tampered.json'), original.replace(/"name":\s*"createPaymentIntent"/, '"name": "createPaymentIntentV0"'));
   const { code, out } = await replay(dir);
   expect(out).toMatch(/FAIL tampered/);
   expect(code).toBe(1);
