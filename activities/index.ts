@@ -2,7 +2,11 @@ import type Redis from 'ioredis';
 import type Stripe from 'stripe';
 import type { Db } from '../db/connection';
 import type { OrderInput } from '../workflows/orders/definitions';
+import type { Config } from '../lib/config';
+import type { NotificationTemplateName } from '../workflows/orders/announcements';
 import { releaseStock, reserveStock } from './inventory/stock';
+import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
+import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
 import { recordOrder } from './orders/recordOrder';
 import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
@@ -15,11 +19,14 @@ export interface ActivityDeps {
   stripe: Stripe;
   carrier: CarrierAdapter;
   redis?: Redis;
+  config: Config;
+  channels: Partial<Record<ChannelName, NotificationChannel>>;
 }
 
 /** Every activity the workers host, closed over their clients; the workflows see only this shape. */
 export function createActivities(deps: ActivityDeps) {
   const { db, stripe, carrier, redis } = deps;
+  const notifyDeps = { db, config: deps.config, channels: deps.channels };
   return {
     recordOrder: (input: OrderInput) => recordOrder(db, input),
     recordOrderEvent: (e: OrderEventInput) => recordOrderEvent(db, redis, e),
@@ -31,6 +38,10 @@ export function createActivities(deps: ActivityDeps) {
     refundPayment: (p: { orderNumber: string; paymentIntentId: string; amountPence: number; reason: string; key: string }) => refundPayment(db, stripe, p),
     describePayment: (paymentIntentId: string) => describePayment(db, paymentIntentId),
     bookShipment: (p: { orderNumber: string; shipmentNo: number; recipientName: string; address: AddressInput; weightGrams: number }) => bookShipment(carrier, p),
+    resolveChannels: (p: { orderNumber: string; template: NotificationTemplateName; audience: 'customer' | 'admin' }) => resolveChannels(notifyDeps, p),
+    sendNotification: (r: NotificationRequest) => sendNotification(notifyDeps, r),
+    markNotificationFailed: (r: NotificationRequest & { error: string }) => markNotificationFailed(notifyDeps, r),
+    reopenNotification: (notificationId: number) => reopenNotification(notifyDeps, notificationId),
     awaitTrackingChange: (p: { trackingNumber: string; knownStatus: string; knownEvents: number; pollIntervalMs: number }) => awaitTrackingChange(carrier, p),
   };
 }

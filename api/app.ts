@@ -7,10 +7,14 @@ import { catalogueRoutes } from './catalogue/catalogueRoutes';
 import type { ApiContext } from './context';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './health/healthRoutes';
+import { measureHttp, metricsRoutes } from './metricsRoutes';
+import { notificationRoutes } from './notifications/notificationRoutes';
 import { openApiDocument } from './openapi';
 import { checkoutRoutes } from './orders/checkoutRoutes';
 import { orderRoutes } from './orders/orderRoutes';
+import { streamRoutes } from './streams/streamRoutes';
 import { webhookRoutes } from './payments/webhookRoutes';
+import { security } from './security';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -22,16 +26,22 @@ export function createApp(ctx: ApiContext): express.Express {
     res.set('X-Request-Id', id);
     next();
   });
+  app.use(measureHttp);
+  app.use(metricsRoutes(ctx));
+  // Headers, CORS and rate limits: before the routes and body parsers, so a limited client costs no parsing.
+  app.use(security(ctx));
   // Before any JSON parser: the webhook's signature is over the raw bytes.
   app.use(webhookRoutes(ctx));
-  app.use(express.json({ limit: '100kb' }));
+  app.use(express.json({ limit: ctx.config.BODY_LIMIT }));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
   app.use(catalogueRoutes(ctx));
   app.use(checkoutRoutes(ctx));
   app.use(orderRoutes(ctx));
+  app.use(streamRoutes(ctx)); // before adminRoutes: its guard would refuse the admin stream's ?token=
   app.use(adminRoutes(ctx));
+  app.use(notificationRoutes(ctx));
   app.use(healthRoutes(ctx));
   app.use(express.static(path.join(projectRoot, 'web', 'public')));
   app.use(notFound);

@@ -1,5 +1,6 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { preferencesSchema } from './notifications/notificationRoutes';
 import {
   adminOrderListQuerySchema,
   cancelRequestSchema,
@@ -41,6 +42,23 @@ registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/retry
 registry.registerPath({ method: 'post', path: '/api/admin/orders/{orderId}/cancel', security: admin, request: { params: orderParams, body: json(resolveRequestSchema) }, responses: { 200: { description: 'cancelled' }, 409: err('cannot be cancelled') } });
 registry.registerPath({ method: 'post', path: '/api/admin/webhooks/{eventId}/replay', security: admin, request: { params: z.object({ eventId: z.string() }) }, responses: { 200: { description: 'replayed' }, 404: err('no such event') } });
 registry.registerPath({ method: 'get', path: '/api/health', summary: 'Dependencies with status and latency; 503 when orders cannot be taken', responses: { 200: { description: 'ok or degraded' }, 503: { description: 'down' } } });
+
+// Live order events (api/streams): Server-Sent Events, each `id: <order_events.id>`, `event: order`, `data: <OrderStreamEvent JSON>`.
+const orderStreamEvent = registry.register(
+  'OrderStreamEvent',
+  z.object({ id: z.number().int(), seq: z.number().int(), orderNumber: z.string(), type: z.string(), fromStatus: z.string().nullable(), toStatus: z.string().nullable(), actor: z.string(), reason: z.string().nullable(), data: z.record(z.string(), z.unknown()), occurredAt: z.string() }),
+);
+const sse = (description: string) => ({ description, content: { 'text/event-stream': { schema: orderStreamEvent } } });
+const resume = { headers: z.object({ 'Last-Event-ID': z.string().optional() }), query: z.object({ token: z.string().optional(), lastEventId: z.string().optional() }) };
+registry.registerPath({ method: 'get', path: '/api/orders/{orderId}/stream', summary: "The order's events as Server-Sent Events: with no id, its whole history first; `Last-Event-ID` (or `?lastEventId=`) resumes after that id. Token as `?token=` or `X-Tracking-Token`", request: { params: orderParams, ...resume, headers: z.object({ 'Last-Event-ID': z.string().optional(), 'X-Tracking-Token': z.string().optional() }) }, responses: { 200: sse('`retry: 3000`, then `id`/`event: order`/`data` per event, `: heartbeat` comments every STREAM_HEARTBEAT'), 400: err('Last-Event-ID is not an event id'), 404: err('no such order, or wrong token'), 503: err('too many open streams, or the event log unreachable; retry') } });
+registry.registerPath({ method: 'get', path: '/api/admin/stream', security: admin, summary: "Every order's events as Server-Sent Events, from now, or after `Last-Event-ID` / `?lastEventId=`. EventSource cannot send headers, so `?token=<ADMIN_API_TOKEN>` is accepted too (it appears in access logs)", request: resume, responses: { 200: sse('as the order stream, for every order'), 400: err('Last-Event-ID is not an event id'), 401: err('no admin token'), 503: err('too many open streams, or the event log unreachable; retry') } });
+registry.registerPath({ method: 'get', path: '/api/admin/stream/stats', security: admin, summary: "This API process's open streams, their limit, and how its feed follows events (`pubsub` or `polling`)", responses: { 200: { description: '{ open, limit, feed: { mode, position } }' }, 401: err('no admin token') } });
+
+registry.registerPath({ method: 'get', path: '/api/orders/{orderId}/inbox', summary: "The customer's in-app messages", request: { params: orderParams, query: token }, responses: { 200: { description: 'messages' }, 404: err('no such order, or wrong token') } });
+registry.registerPath({ method: 'get', path: '/api/orders/{orderId}/preferences', summary: "The customer's notification preferences", request: { params: orderParams, query: token }, responses: { 200: { description: 'preferences' }, 404: err('no such order, or wrong token') } });
+registry.registerPath({ method: 'put', path: '/api/orders/{orderId}/preferences', summary: 'Change channels, phone, non-essential opt-out', request: { params: orderParams, query: token, body: json(preferencesSchema) }, responses: { 200: { description: 'saved' }, 400: err('bad field'), 404: err('no such order, or wrong token') } });
+registry.registerPath({ method: 'get', path: '/api/admin/notifications', security: admin, summary: 'Notifications with status, attempts, last error', responses: { 200: { description: 'notifications' } } });
+registry.registerPath({ method: 'post', path: '/api/admin/notifications/{id}/resend', security: admin, request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'resent' }, 404: err('no such notification'), 409: err('already sent') } });
 
 let cached: unknown;
 export function openApiDocument(): unknown {

@@ -59,13 +59,23 @@ export const configSchema = z
     TWILIO_AUTH_TOKEN: z.string().min(8).optional(),
     TWILIO_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +447700900123').optional(),
     SLACK_WEBHOOK_URL: z.string().url().optional(),
+    ADMIN_EMAIL: z.string().email('must be an email address').default('ops@dyofficial.co.uk'),
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     STREAM_HEARTBEAT: duration.default('15s'),
+    CORS_ORIGINS: z.string().optional(),
+    RATE_LIMIT_WINDOW: duration.default('1 minute'),
+    RATE_LIMIT_CHECKOUT: z.coerce.number().int().min(1).default(20),
+    RATE_LIMIT_ORDER_LOOKUP: z.coerce.number().int().min(1).default(120),
+    RATE_LIMIT_LOGIN: z.coerce.number().int().min(1).default(10),
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb').default('100kb'),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.string().optional(),
     EMBEDDED_POSTGRES: bool.default(true),
   })
   .superRefine((c, ctx) => {
+    // Temporal refuses a retry ceiling below the first retry interval (1 s): catch it at start, not per order.
+    if (msOf(c.ACTIVITY_RETRY_MAX_INTERVAL) < 1000) ctx.addIssue({ code: 'custom', path: ['ACTIVITY_RETRY_MAX_INTERVAL'], message: 'must be at least 1s' });
     if (c.NODE_ENV !== 'production') return;
     const refuse = (key: string, why: string) => ctx.addIssue({ code: 'custom', path: [key], message: why });
     if (c.STRIPE_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) refuse('STRIPE_WEBHOOK_SECRET', 'the dev webhook secret is not allowed in production');

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, stripeUsesMock } from '../lib/config';
 import { projectRoot } from '../lib/paths';
 import { portOpen, type Service, startService, waitFor } from '../lib/processes';
 import { ensureTool } from '../lib/tools';
+import { startMailSink } from '../lib/mailSink';
 import { startDevServer } from '../temporal-config/devServer';
 import { ensureNamespace } from '../temporal-config/namespace';
 
@@ -77,6 +78,21 @@ async function main(): Promise<void> {
     env.STRIPE_API_URL = `http://127.0.0.1:${port}`;
   }
 
+  let mailUi: string | undefined;
+  if (!config.SMTP_URL) {
+    say(`starting the MailDev SMTP sink (SMTP ${config.MAILDEV_SMTP_PORT}, web ${config.MAILDEV_WEB_PORT})`);
+    const sink = await startMailSink({
+      smtpPort: config.MAILDEV_SMTP_PORT,
+      webPort: config.MAILDEV_WEB_PORT,
+      mailDirectory: path.join(config.DATA_DIR, 'maildev'),
+      logFile: path.join(config.DATA_DIR, 'maildev.log'),
+      reuseRunning: true,
+    });
+    stops.push(() => sink.stop());
+    env.SMTP_URL = sink.smtpUrl;
+    mailUi = sink.webUrl;
+  }
+
   const children: Service[] = [];
   const node = (name: string, script: string) => {
     const child = startService(name, process.execPath, [path.join(projectRoot, 'dist', script)], { env, inheritOutput: true });
@@ -107,6 +123,7 @@ async function main(): Promise<void> {
   say(`  Database       ${database.source} ${database.url.replace(/:[^:@/]+@/, ':***@')}`);
   say(`  Stripe         ${env.STRIPE_API_URL ?? 'api.stripe.com'}; webhooks: POST /api/webhooks/stripe`);
   say(`  Carrier        ${env.CARRIER_URL}`);
+  if (mailUi) say(`  E-mail (sink)  ${mailUi}`);
   say('Ctrl-C stops everything.');
 
   async function shutdown(code: number): Promise<void> {

@@ -31,6 +31,7 @@ test('the main paths have recorded histories', () => {
       'carrier-rejected-admin-cancel.json',
       'happy-path-delivered.json',
       'manual-warehouse-delivered.json',
+      'notified-delivered.json',
       'payment-failed.json',
       'payment-timeout.json',
     ]),

@@ -14,7 +14,7 @@ import { httpClient } from './helpers/system';
  * client that knows only the HTTP contract and the documented dev webhook secret.
  */
 const START = path.join(projectRoot, 'dist', 'scripts', 'start.js');
-const OUR_TEST_ENV = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'STRIPE_API_URL', 'CARRIER_URL', 'WORKFLOW_BUNDLE_PATH', 'PAYMENT_WINDOW', 'RETURN_WINDOW', 'WAREHOUSE_AUTO_DELAY', 'CARRIER_POLL_INTERVAL', 'ACTIVITY_RETRY_MAX_INTERVAL', 'NODE_ENV', 'TEMPORAL_TASK_QUEUE'];
+const OUR_TEST_ENV = ['WORKER_METRICS_PORT', 'RATE_LIMIT_CHECKOUT', 'RATE_LIMIT_ORDER_LOOKUP', 'RATE_LIMIT_LOGIN', 'SMTP_URL', 'TEST_MAILDEV_URL', 'DATABASE_URL', 'TEMPORAL_ADDRESS', 'STRIPE_API_URL', 'CARRIER_URL', 'WORKFLOW_BUNDLE_PATH', 'PAYMENT_WINDOW', 'RETURN_WINDOW', 'WAREHOUSE_AUTO_DELAY', 'CARRIER_POLL_INTERVAL', 'ACTIVITY_RETRY_MAX_INTERVAL', 'NODE_ENV', 'TEMPORAL_TASK_QUEUE'];
 
 let child: ChildProcess | undefined;
 let output = '';
@@ -23,7 +23,7 @@ const dbName = `dy_orders_e2e_${process.pid}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dy-orders-start-'));
 
 beforeAll(async () => {
-  for (const name of ['PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'STRIPE_MOCK_PORT', 'SANDBOX_CARRIER_PORT']) ports[name] = await freePort();
+  for (const name of ['PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'STRIPE_MOCK_PORT', 'SANDBOX_CARRIER_PORT', 'MAILDEV_SMTP_PORT', 'MAILDEV_WEB_PORT', 'WORKER_METRICS_PORT']) ports[name] = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of OUR_TEST_ENV) delete env[key];
   Object.assign(env, Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), {
@@ -85,6 +85,9 @@ test('a contract-only client buys, pays and watches the order reach DELIVERED; a
     return o.body.status === 'DELIVERED' ? o.body : undefined;
   }, { timeoutMs: 120_000, intervalMs: 250 });
   expect(delivered.shipments[0].trackingNumber).toBeTruthy();
+  // Dev mail lands in the MailDev sink that npm start runs.
+  const mail = httpClient(`http://127.0.0.1:${ports.MAILDEV_WEB_PORT}`);
+  await waitFor('the delivery e-mail in the sink', async () => ((await mail.get('/api/email')).body as Array<{ subject: string }>).some((e) => e.subject === `Order ${order.orderId} has been delivered`), { timeoutMs: 30_000 });
 
   const before = (await api.get('/api/products')).body.products.find((p: any) => p.sku === product.sku).available;
   const unpaid = await buy();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
-import { waitFor } from '../lib/processes';
+import { freePort, waitFor } from '../lib/processes';
 import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
@@ -17,9 +17,10 @@ afterAll(async () => {
   await sys?.stop();
 });
 
+let metricsPort = 0;
 function startWorkerProcess(): ChildProcess {
   return spawn(process.execPath, [WORKER_ENTRY], {
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: sys.taskQueue, LOG_LEVEL: 'warn', DY_SERVICE: 'worker-under-test' },
+    env: { ...process.env, TEMPORAL_TASK_QUEUE: sys.taskQueue, LOG_LEVEL: 'warn', DY_SERVICE: 'worker-under-test', WORKER_METRICS_PORT: String(metricsPort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -36,6 +37,7 @@ async function kill(worker: ChildProcess): Promise<void> {
 }
 
 test('a worker killed mid-order (twice) is replaced and the order still completes, stock and money exact', async () => {
+  metricsPort = await freePort();
   let worker = startWorkerProcess();
   try {
     await waitFor('the worker process to poll', pollersSeen, { timeoutMs: 60_000 });
@@ -61,6 +63,13 @@ test('a worker killed mid-order (twice) is replaced and the order still complete
     expect(await availableOf(sys.ctx, sku)).toBe(2);
     expect(await sys.ctx.db('stock_ledger').where({ order_number: order.orderId })).toHaveLength(1);
     expect(await sys.ctx.db('payments').where({ order_number: order.orderId })).toHaveLength(1);
+
+    // The worker's own /metrics: our counters from its activities, and the Temporal SDK's metrics.
+    const metrics = await waitFor('worker metrics with the SDK part', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return /\ntemporal_/.test(text) && text.includes('dy_order_status_changes_total{to="DELIVERED"}') ? text : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(metrics).toMatch(/dy_carrier_calls_total\{carrier="sandbox",operation="track",outcome="ok"\} \d+/);
   } finally {
     await kill(worker).catch(() => undefined);
   }

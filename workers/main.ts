@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { startWorkerMetrics } from './metricsServer';
 import { SandboxCarrierAdapter } from '../activities/shipping/sandboxCarrier';
 import { createStripe } from '../activities/payments/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
@@ -10,6 +11,7 @@ import { logger } from '../lib/logger';
 import { projectRoot } from '../lib/paths';
 import { connectRedis } from '../lib/redis';
 import { createOrderWorker } from './createWorker';
+import { createChannels } from '../activities/notifications/channels/channels';
 
 /** The worker process: `npm run start:worker`, or started by `npm start`. */
 async function main(): Promise<void> {
@@ -18,6 +20,11 @@ async function main(): Promise<void> {
   const db = createDb(database.url);
   await migrateLatest(db);
   const redis = connectRedis(config.REDIS_URL);
+  // The SDK's own metrics (task latencies, slots, polls) on a loopback port, merged into our /metrics.
+  const sdkMetricsPort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + 1 : 0;
+  if (sdkMetricsPort) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } });
+  const metrics = config.WORKER_METRICS_PORT ? await startWorkerMetrics(config.WORKER_METRICS_PORT, `http://127.0.0.1:${sdkMetricsPort}/metrics`) : undefined;
+  if (metrics) logger.info({ url: metrics.url }, 'worker metrics');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}` });
   const prebuilt = process.env.WORKFLOW_BUNDLE_PATH ?? path.join(projectRoot, 'dist', 'workflow-bundle.js');
   const worker = await createOrderWorker({
@@ -30,6 +37,8 @@ async function main(): Promise<void> {
       redis,
       stripe: createStripe(config),
       carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL ?? `http://127.0.0.1:${config.SANDBOX_CARRIER_PORT}` }),
+      config,
+      channels: createChannels(config, db),
     },
   });
   const stop = () => {
@@ -41,6 +50,7 @@ async function main(): Promise<void> {
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
   await worker.run();
   await connection.close();
+  await metrics?.close();
   redis.disconnect();
   await db.destroy();
   logger.info('worker stopped');

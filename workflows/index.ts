@@ -1,2 +1,3 @@
 export { orderWorkflow } from './orders/orderWorkflow';
 export { latePaymentRefundWorkflow } from './payments/latePaymentRefundWorkflow';
+export { resendNotificationWorkflow } from './notifications/resendNotificationWorkflow';

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { Db } from '../../db/connection';
 import { logger } from '../../lib/logger';
+import { statusChanges, timeInStatus } from '../../lib/metrics';
 
 export const ORDER_EVENTS_CHANNEL = 'dy:order-events';
 
@@ -40,7 +41,7 @@ export async function recordOrderEvent(db: Db, redis: Redis | undefined, e: Orde
     // The row lock serialises writers of one order, so seq has no gaps or duplicates.
     const order = await trx('orders').where({ order_number: e.orderNumber }).forUpdate().first('order_number');
     const existing = await trx('order_events').where({ order_number: e.orderNumber, event_key: e.eventKey }).first('id', 'seq');
-    if (existing) return { id: existing.id as number, seq: existing.seq as number, duplicate: true, row: undefined };
+    if (existing) return { id: existing.id as number, seq: existing.seq as number, duplicate: true, row: undefined, previous: undefined };
     const [{ next }] = await trx('order_events').where({ order_number: e.orderNumber }).max({ next: 'seq' });
     const seq = ((next as number | null) ?? 0) + 1;
     const [row] = await trx('order_events')
@@ -67,8 +68,17 @@ export async function recordOrderEvent(db: Db, redis: Redis | undefined, e: Orde
       if (m.trackingNumber !== undefined) patch.tracking_number = m.trackingNumber;
       await trx('orders').where({ order_number: e.orderNumber }).update(patch);
     }
-    return { id: row.id as number, seq, duplicate: false, row };
+    let previous: Date | undefined;
+    if (e.type === 'status_changed') {
+      const before = await trx('order_events').where({ order_number: e.orderNumber, type: 'status_changed' }).where('seq', '<', seq).orderBy('seq', 'desc').first('occurred_at');
+      previous = before ? new Date(before.occurred_at) : undefined;
+    }
+    return { id: row.id as number, seq, duplicate: false, row, previous };
   });
+  if (!result.duplicate && e.type === 'status_changed' && e.toStatus) {
+    statusChanges.inc({ to: e.toStatus });
+    if (result.previous && e.fromStatus) timeInStatus.observe({ status: e.fromStatus }, (new Date(result.row?.occurred_at ?? Date.now()).getTime() - result.previous.getTime()) / 1000);
+  }
   if (!result.duplicate && redis && redis.status === 'ready') {
     const message = JSON.stringify({ id: result.id, seq: result.seq, orderNumber: e.orderNumber, type: e.type, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, reason: e.reason, data: e.data ?? {}, occurredAt: result.row?.occurred_at });
     await redis.publish(ORDER_EVENTS_CHANNEL, message).catch((err: Error) => logger.warn({ err: err.message, orderId: e.orderNumber }, 'order event not published; streams will read it from the log'));

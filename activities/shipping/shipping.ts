@@ -1,8 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { carrierCalls } from '../../lib/metrics';
 import type { AddressInput } from '../../workflows/orders/definitions';
 import { type Booking, type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from './carrier';
 
 /** Carrier errors become Temporal's: rejected ones stop retries, rate limits retry when the carrier asks. */
+function outcomeOf(err: unknown): string {
+  return err instanceof CarrierRejectedError ? 'rejected' : err instanceof CarrierUnavailableError ? 'unavailable' : 'error';
+}
+
 function asFailure(err: unknown): never {
   if (err instanceof CarrierRejectedError) {
     throw ApplicationFailure.create({ message: err.message, type: 'CarrierRejected', nonRetryable: true, details: [{ code: err.code }] });
@@ -18,14 +23,17 @@ export async function bookShipment(
   p: { orderNumber: string; shipmentNo: number; recipientName: string; address: AddressInput; weightGrams: number },
 ): Promise<Booking> {
   try {
-    return await carrier.book({
+    const booking = await carrier.book({
       idempotencyKey: `shipment-${p.orderNumber}-${p.shipmentNo}`,
       orderNumber: p.orderNumber,
       recipientName: p.recipientName,
       address: p.address,
       weightGrams: p.weightGrams,
     });
+    carrierCalls.inc({ carrier: carrier.name, operation: 'book', outcome: 'ok' });
+    return booking;
   } catch (err) {
+    carrierCalls.inc({ carrier: carrier.name, operation: 'book', outcome: outcomeOf(err) });
     asFailure(err);
   }
 }
@@ -44,9 +52,11 @@ export async function awaitTrackingChange(
   for (;;) {
     try {
       const info = await carrier.track(p.trackingNumber);
+      carrierCalls.inc({ carrier: carrier.name, operation: 'track', outcome: 'ok' });
       if (info.status !== p.knownStatus || info.events.length !== p.knownEvents) return info;
       ctx.heartbeat({ status: info.status });
     } catch (err) {
+      carrierCalls.inc({ carrier: carrier.name, operation: 'track', outcome: outcomeOf(err) });
       if (err instanceof CarrierRejectedError) asFailure(err);
       // A carrier outage is the normal weather of polling: keep heartbeating and try again next round.
       ctx.heartbeat({ error: (err as Error).message });

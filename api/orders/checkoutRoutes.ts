@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { checkouts } from '../../lib/metrics';
 import { CustomerEmailKey, OrderStatusKey } from '../../temporal-config/searchAttributes';
 import { orderWorkflow } from '../../workflows/orders/orderWorkflow';
 import { checkoutUpdate, type CheckoutResult, type OrderInput, orderWorkflowId } from '../../workflows/orders/definitions';
@@ -37,6 +38,16 @@ export function checkoutRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.post('/api/checkout', async (req, res) => {
+    try {
+      await checkout(req, res);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      checkouts.inc({ outcome: status === 409 && (err as HttpError).code === 'OUT_OF_STOCK' ? 'out_of_stock' : status < 500 ? 'invalid' : 'unavailable' });
+      throw err;
+    }
+  });
+
+  async function checkout(req: Request, res: Response): Promise<void> {
     const body = parse(checkoutRequestSchema, req.body);
     const key = req.header('Idempotency-Key');
     if (key !== undefined) parse(idempotencyKeySchema, key, 'Idempotency-Key');
@@ -58,6 +69,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           warehouseAutoDelay: config.WAREHOUSE_AUTO_DELAY as OrderInput['timings']['warehouseAutoDelay'],
           carrierPollInterval: config.CARRIER_POLL_INTERVAL as OrderInput['timings']['carrierPollInterval'],
           activityRetryMaxInterval: config.ACTIVITY_RETRY_MAX_INTERVAL as OrderInput['timings']['activityRetryMaxInterval'],
+          notificationMaxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
         },
       };
       const start = new WithStartWorkflowOperation(orderWorkflow, {
@@ -89,6 +101,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     }
 
     if (result.ok) {
+      checkouts.inc({ outcome: 'created' });
       res.status(201).json({
         orderId: orderNumber,
         status: result.status,
@@ -104,7 +117,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     } else {
       throw new HttpError(503, 'PAYMENT_UNAVAILABLE', result.message, { orderId: orderNumber });
     }
-  });
+  }
 
   return router;
 }

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type Stripe from 'stripe';
 import { logger } from '../../lib/logger';
+import { webhookEvents } from '../../lib/metrics';
 import type { ApiContext } from '../context';
 import { HttpError } from '../errors';
 import { isTemporalUnavailable } from '../temporal';
@@ -35,12 +36,16 @@ export function webhookRoutes(ctx: ApiContext): Router {
   // The signature covers the exact bytes Stripe sent: this route must see the raw body, not parsed JSON.
   router.post('/api/webhooks/stripe', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
     const signature = req.header('Stripe-Signature');
-    if (!signature) throw new HttpError(400, 'SIGNATURE_MISSING', 'the Stripe-Signature header is required');
+    if (!signature) {
+      webhookEvents.inc({ type: 'unknown', outcome: 'bad_signature' });
+      throw new HttpError(400, 'SIGNATURE_MISSING', 'the Stripe-Signature header is required');
+    }
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let event: Stripe.Event;
     try {
       event = ctx.stripe.webhooks.constructEvent(raw, signature, ctx.config.STRIPE_WEBHOOK_SECRET, 300);
     } catch (err) {
+      webhookEvents.inc({ type: 'unknown', outcome: 'bad_signature' });
       throw new HttpError(400, 'SIGNATURE_INVALID', `Stripe-Signature: ${(err as Error).message}`);
     }
 
@@ -52,11 +57,16 @@ export function webhookRoutes(ctx: ApiContext): Router {
     if (inserted.length === 0) {
       const row = await ctx.db('webhook_events').where({ event_id: event.id }).first('status');
       if (row && row.status !== 'failed' && row.status !== 'received') {
+        webhookEvents.inc({ type: event.type, outcome: 'duplicate' });
         res.json({ received: true, duplicate: true, status: row.status });
         return;
       }
     }
-    const outcome = await processRecordedEvent(ctx, event);
+    const outcome = await processRecordedEvent(ctx, event).catch((err: unknown) => {
+      webhookEvents.inc({ type: event.type, outcome: 'failed' });
+      throw err;
+    });
+    webhookEvents.inc({ type: event.type, outcome: outcome.status });
     logger.info({ stripeEventId: event.id, type: event.type, orderId: outcome.orderNumber, outcome: outcome.status }, 'stripe webhook');
     res.json({ received: true, duplicate: false, status: outcome.status, detail: outcome.detail });
   });

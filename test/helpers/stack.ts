@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import { startSandboxCarrier } from '../../activities/shipping/sandbox/server';
+import { startMailSink } from '../../lib/mailSink';
 import { createDb, migrateLatest } from '../../db/connection';
 import { withDatabase } from '../../db/ensureDatabase';
 import { seedCatalogue } from '../../db/seeds/catalogue';
@@ -38,6 +39,9 @@ export async function startTestStack(): Promise<TestStack> {
   const carrier = await startSandboxCarrier({ port: 0, stepMs: 400 });
   stops.push(() => carrier.close());
 
+  const mail = await startMailSink({ logFile: path.join(dir, 'maildev.log') });
+  stops.push(() => mail.stop());
+
   const dbName = `dy_orders_test_${process.pid}_${Date.now()}`;
   const admin = new PgClient({ connectionString: ADMIN_PG });
   await admin.connect();
@@ -67,6 +71,8 @@ export async function startTestStack(): Promise<TestStack> {
       TEMPORAL_ADDRESS: temporal.address,
       STRIPE_API_URL: `http://127.0.0.1:${stripePort}`,
       CARRIER_URL: carrier.url,
+      SMTP_URL: mail.smtpUrl,
+      TEST_MAILDEV_URL: mail.webUrl,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       DY_TEST_DIR: dir,
       PAYMENT_WINDOW: '20s',
@@ -74,6 +80,11 @@ export async function startTestStack(): Promise<TestStack> {
       WAREHOUSE_AUTO_DELAY: '300ms',
       CARRIER_POLL_INTERVAL: '300ms',
       ACTIVITY_RETRY_MAX_INTERVAL: '2s',
+      // Tests fire bursts from one address; the rate-limit tests set their own low limits.
+      RATE_LIMIT_CHECKOUT: '100000',
+      RATE_LIMIT_ORDER_LOOKUP: '100000',
+      RATE_LIMIT_LOGIN: '100000',
+      WORKER_METRICS_PORT: '0',
     },
     async stop() {
       for (const stop of stops.reverse()) await stop().catch((err: Error) => log(`stop failed: ${err.message}`));

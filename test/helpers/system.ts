@@ -8,6 +8,7 @@ import type { ApiContext } from '../../api/context';
 import { createTemporalClient } from '../../api/temporal';
 import { createStripe } from '../../activities/payments/stripeClient';
 import { SandboxCarrierAdapter } from '../../activities/shipping/sandboxCarrier';
+import { createChannels } from '../../activities/notifications/channels/channels';
 import { createDb } from '../../db/connection';
 import { loadConfig } from '../../lib/config';
 import { waitFor } from '../../lib/processes';
@@ -89,7 +90,7 @@ export async function startSystem(opts: { env?: Record<string, string>; worker?:
       taskQueue,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
       shutdownGraceTime: '2s',
-      deps: { db, redis, stripe: ctx.stripe, carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL as string }) },
+      deps: { db, redis, stripe: ctx.stripe, carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL as string }), config, channels: createChannels(config, db) },
     });
     running = worker.run();
   }

@@ -56,6 +56,8 @@ export interface OrderTimings {
   warehouseAutoDelay: Duration;
   carrierPollInterval: Duration;
   activityRetryMaxInterval: Duration;
+  /** Absent on orders started before notifications existed. */
+  notificationMaxAttempts?: number;
 }
 
 export interface OrderInput {

@@ -5,6 +5,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -14,6 +15,7 @@ import type { RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import type { OrderEventInput } from '../../activities/orders/recordOrderEvent';
+import { type Announcement, announcementsFor } from './announcements';
 import { AttentionReasonKey, CustomerEmailKey, OrderStatusKey, OrderTotalPenceKey } from '../../temporal-config/searchAttributes';
 import {
   type AttentionReason,
@@ -58,6 +60,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '15s', localRetryThreshold: '10s', retry });
   // Checkout waits on this: a Stripe outage must end the order cleanly rather than hold the customer forever.
   const paymentSetup = proxyActivities<Activities>({ startToCloseTimeout: '20s', retry: { ...retry, maximumAttempts: 5 } });
+  const notify = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { ...retry, nonRetryableErrorTypes: ['ChannelRejected'], maximumAttempts: timings.notificationMaxAttempts ?? 8 },
+  });
+  // Orders started before notifications existed replay without them.
+  const notificationsOn = patched('customer-notifications');
+  const pendingSends: Array<Promise<void>> = [];
   const tracking = proxyActivities<Activities>({
     startToCloseTimeout: '30 days',
     heartbeatTimeout: Math.max(3 * msToNumber(timings.carrierPollInterval), 10_000),
@@ -91,7 +100,33 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   async function record(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>): Promise<void> {
     eventNo += 1;
-    await db.recordOrderEvent({ ...e, orderNumber, eventKey: `wf-${eventNo}` });
+    const recorded = await db.recordOrderEvent({ ...e, orderNumber, eventKey: `wf-${eventNo}` });
+    if (notificationsOn) {
+      for (const announcement of announcementsFor(e)) {
+        pendingSends.push(deliver(recorded.id, announcement).catch((err: Error) => log.error('notification not delivered', { orderId: orderNumber, template: announcement.template, error: err.message })));
+      }
+    }
+  }
+
+  /**
+   * Sends one event's messages on every channel the customer (or the admins) should get it on, beside the
+   * order's progress rather than in its way. A channel that finally fails is recorded and reported to admins.
+   */
+  async function deliver(orderEventId: number, a: Announcement): Promise<void> {
+    const channels = await db.resolveChannels({ orderNumber, template: a.template, audience: a.audience });
+    await Promise.all(
+      channels.map(async (channel) => {
+        const request = { orderNumber, orderEventId, template: a.template, audience: a.audience, channel, data: a.data };
+        try {
+          await notify.sendNotification(request);
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          const error = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+          await db.markNotificationFailed({ ...request, error });
+          if (a.audience === 'customer') await deliver(orderEventId, { template: 'admin_notification_failed', audience: 'admin', data: { channel, failedTemplate: a.template, error } });
+        }
+      }),
+    );
   }
 
   /**
@@ -204,6 +239,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     await refundLatePayments();
     await condition(allHandlersFinished);
     await refundLatePayments();
+    // Every message owed is sent (or recorded as failed) before the order's history closes.
+    for (let settled = 0; settled < pendingSends.length; ) {
+      const batch = pendingSends.slice(settled);
+      settled = pendingSends.length;
+      await Promise.all(batch);
+    }
     return state;
   }
 
