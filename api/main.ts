@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const db = createDb(database.url);
   await migrateLatest(db);
   const redis = connectRedis(config.REDIS_URL);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config);
   const app = createApp({ config, db, redis, temporal, stripe: createStripe(config) });
   const server = app.listen(config.PORT, () => {
     logger.info({ port: (server.address() as AddressInfo).port }, `API listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -1,10 +1,18 @@
 import { Client, Connection, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { Config } from '../lib/config';
+import { temporalInterceptors } from '../lib/tracing';
+import { createDataConverter } from '../temporal-config/dataConverter';
 import { HttpError } from './errors';
 
 /** Lazy: the API starts and answers health and webhooks (with 503) even while Temporal is down. */
-export function createTemporalClient(address: string, namespace: string): Client {
-  return new Client({ connection: Connection.lazy({ address, connectTimeout: 3000 }), namespace });
+export function createTemporalClient(config: Config, address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`): Client {
+  return new Client({
+    connection: Connection.lazy({ address, connectTimeout: 3000 }),
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(config),
+    interceptors: temporalInterceptors(config).client,
+  });
 }
 
 const UNAVAILABLE_CODES = new Set([4, 14]); // DEADLINE_EXCEEDED, UNAVAILABLE

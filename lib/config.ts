@@ -69,6 +69,20 @@ export const configSchema = z
     RATE_LIMIT_LOGIN: z.coerce.number().int().min(1).default(10),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb').default('100kb'),
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    ALERT_CHECK_INTERVAL: duration.default('1 minute'),
+    ALERT_WINDOW: duration.default('15 minutes'),
+    ALERT_STUCK_AWAITING_PAYMENT: duration.default('45 minutes'),
+    ALERT_STUCK_IN_WAREHOUSE: duration.default('24h'),
+    ALERT_STUCK_SHIPPED: duration.default('7d'),
+    ALERT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.2),
+    ALERT_MIN_EVENTS: z.coerce.number().int().min(1).default(5),
+    PAYLOAD_ENCRYPTION_KEYS: z.string().optional(),
+    PAYLOAD_ENCRYPTION_KEY_ID: z.string().optional(),
+    TRACING_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    OTEL_SERVICE_NAME: z.string().default('dy-orders'),
+    WORKER_DEPLOYMENT_NAME: z.string().optional(),
+    WORKER_BUILD_ID: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.string().optional(),
     EMBEDDED_POSTGRES: bool.default(true),
@@ -85,6 +99,10 @@ export const configSchema = z
     if (!c.DATABASE_URL) refuse('DATABASE_URL', 'production needs an explicit database');
     if (!c.TEMPORAL_ADDRESS) refuse('TEMPORAL_ADDRESS', 'production needs a Temporal cluster, not the dev server');
     if (msOf(c.RETURN_WINDOW) < 14 * 86_400_000) refuse('RETURN_WINDOW', 'UK law gives at least 14 days for returns');
+    if (!c.CARRIER_URL) refuse('CARRIER_URL', 'production ships with real carriers, not the sandbox carrier');
+    if (c.STRIPE_API_URL) refuse('STRIPE_API_URL', 'production talks to Stripe itself, never stripe-mock');
+    if (!c.SMTP_URL) refuse('SMTP_URL', 'production sends real e-mail, not to the MailDev sink');
+    if (!c.PAYLOAD_ENCRYPTION_KEYS) refuse('PAYLOAD_ENCRYPTION_KEYS', 'production encrypts customer data in workflow payloads');
   });
 
 export type Config = z.infer<typeof configSchema>;

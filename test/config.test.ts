@@ -22,7 +22,7 @@ test('one error lists every bad setting', () => {
   expect(error?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['PAYMENT_WINDOW', 'PORT', 'WAREHOUSE_MODE']);
 });
 
-test('production refuses every dev default and a return window shorter than 14 days', () => {
+test('production refuses every dev default, the stand-ins, and a return window shorter than 14 days', () => {
   let error: ConfigError | undefined;
   try {
     loadConfig({ NODE_ENV: 'production', RETURN_WINDOW: '7d' });
@@ -30,7 +30,7 @@ test('production refuses every dev default and a return window shorter than 14 d
     error = err as ConfigError;
   }
   const keys = error?.problems.map((p) => p.split(':')[0]).sort();
-  expect(keys).toEqual(['ADMIN_API_TOKEN', 'DATABASE_URL', 'RETURN_WINDOW', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
+  expect(keys).toEqual(['ADMIN_API_TOKEN', 'CARRIER_URL', 'DATABASE_URL', 'PAYLOAD_ENCRYPTION_KEYS', 'RETURN_WINDOW', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
 });
 
 test('production starts with real settings', () => {
@@ -43,6 +43,9 @@ test('production starts with real settings', () => {
     DATABASE_URL: 'postgres://orders@db.internal:5432/orders',
     TEMPORAL_ADDRESS: 'temporal.internal:7233',
     RETURN_WINDOW: '14d',
+    CARRIER_URL: 'https://carriers.internal',
+    SMTP_URL: 'smtp://mail.internal:587',
+    PAYLOAD_ENCRYPTION_KEYS: 'k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   });
   expect(c.ADMIN_API_TOKEN).not.toBe(DEV_ADMIN_TOKEN);
 });

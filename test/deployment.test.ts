@@ -469,6 +469,8 @@ describe('docker-compose.production.yml', () => {
       CARRIER_URL: 'https://carrier.example.com',
       ADMIN_API_TOKEN: 'live-admin-token',
       TRACKING_TOKEN_SECRET: 'live-tracking-secret',
+      SMTP_URL: 'smtp://mail.example.com:587',
+      PAYLOAD_ENCRYPTION_KEYS: 'k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
     };
     for (const name of ['api', 'worker', 'db-setup']) {
       const env = interpolateEnv(envOf(services[name]), given);

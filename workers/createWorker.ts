@@ -1,5 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { temporalInterceptors } from '../lib/tracing';
+import { createDataConverter } from '../temporal-config/dataConverter';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -19,6 +21,8 @@ export function createOrderWorker(o: OrderWorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue,
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(o.deps),
+    dataConverter: createDataConverter(o.deps.config),
+    interceptors: temporalInterceptors(o.deps.config).worker,
     // In-flight activities get this long to finish on shutdown; after it, Temporal hands them to another worker.
     shutdownGraceTime: o.shutdownGraceTime ?? '20s',
   });

@@ -72,7 +72,7 @@ export async function startSystem(opts: { env?: Record<string, string>; worker?:
   const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, ...opts.env });
   const db = createDb(config.DATABASE_URL as string, { min: 0, max: 20 });
   const redis = connectRedis(config.REDIS_URL);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS as string, config.TEMPORAL_NAMESPACE);
+  const temporal = createTemporalClient(config);
   const ctx: ApiContext = { config, db, redis, temporal, stripe: createStripe(config) };
   const server: Server = await new Promise((resolve) => {
     const s = createApp(ctx).listen(0, '127.0.0.1', () => resolve(s));
