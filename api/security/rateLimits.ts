@@ -1,0 +1,84 @@
+import express, { type Request, type Router } from 'express';
+import { ipKeyGenerator, rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { msOf } from '../../lib/config';
+import { logger as rootLogger } from '../../lib/logger';
+import type { ApiContext } from '../context';
+import { FallbackStore } from './fallbackStore';
+
+const log = rootLogger.child({ component: 'rate-limit' });
+
+let warnedUntrustedProxy = false;
+
+/**
+ * The client's address as Express resolves it under `trust proxy` (TRUST_PROXY), IPv6 reduced to its /56 so
+ * one host cannot rotate through its own addresses to dodge a limit.
+ */
+function clientKey(req: Request): string {
+  if (!warnedUntrustedProxy && req.headers['x-forwarded-for'] && !req.app.get('trust proxy')) {
+    // Behind a proxy every customer would share the proxy's address and so one allowance.
+    warnedUntrustedProxy = true;
+    log.warn('X-Forwarded-For received but TRUST_PROXY is unset: clients are keyed by the connecting address');
+  }
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/**
+ * One limiter with its own store (express-rate-limit refuses a shared one) and Redis prefix. Every request
+ * counts, whatever its outcome: a malformed or refused request costs us as much as a good one, and counting
+ * only successes would let a client probe tokens or stock without limit.
+ */
+function limiter(ctx: ApiContext, name: string, limit: number, what: string): RateLimitRequestHandler {
+  return rateLimit({
+    windowMs: msOf(ctx.config.RATE_LIMIT_WINDOW),
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: name,
+    keyGenerator: clientKey,
+    store: new FallbackStore(ctx.redis, `rl:${name}:`, log),
+    handler: (_req, res, _next, options) => {
+      // express-rate-limit has already set Retry-After (seconds until this client's window resets).
+      const retryAfterSeconds = Number(res.getHeader('Retry-After')) || 1;
+      res.status(options.statusCode).json({
+        error: { code: 'RATE_LIMITED', message: `too many ${what} from this address; try again in ${retryAfterSeconds} s`, retryAfterSeconds },
+      });
+    },
+    logger: {
+      error: (err, message) => log.error({ err }, message ?? 'rate limiter error'),
+      warn: (err, message) => log.warn({ err }, message ?? 'rate limiter warning'),
+    },
+  });
+}
+
+/** POST /api/checkout: each one reserves stock and creates a payment intent. */
+export function checkoutLimiter(ctx: ApiContext): RateLimitRequestHandler {
+  return limiter(ctx, 'checkout', ctx.config.RATE_LIMIT_CHECKOUT, 'checkout attempts');
+}
+
+/**
+ * Everything under /api/orders/:orderId (the order, its stream, inbox, preferences, cancel): all of it is
+ * guarded by a tracking token, so one allowance per client bounds guessing order numbers or tokens.
+ */
+export function orderLookupLimiter(ctx: ApiContext): RateLimitRequestHandler {
+  return limiter(ctx, 'order-lookup', ctx.config.RATE_LIMIT_ORDER_LOOKUP, 'order requests');
+}
+
+/**
+ * For POST /api/admin/login, before any credential check. rateLimits() already installs it there: a login
+ * route must not apply it again, or each attempt would count twice.
+ */
+export function loginLimiter(ctx: ApiContext): RateLimitRequestHandler {
+  return limiter(ctx, 'login', ctx.config.RATE_LIMIT_LOGIN, 'login attempts');
+}
+
+/**
+ * Installed before any body parser, so an over-size or malformed body is counted (and a limited client is
+ * refused) before we spend anything parsing it.
+ */
+export function rateLimits(ctx: ApiContext): Router {
+  const router = express.Router();
+  router.post('/api/checkout', checkoutLimiter(ctx));
+  router.use('/api/orders/:orderId', orderLookupLimiter(ctx));
+  router.post('/api/admin/login', loginLimiter(ctx));
+  return router;
+}
