@@ -16,10 +16,17 @@ import { streamRoutes } from './streams/streamRoutes';
 import { webhookRoutes } from './payments/webhookRoutes';
 import { security } from './security';
 
+/** "1" means one proxy hop and "true" every hop; Express would read both strings as addresses. */
+export function trustProxyValue(setting: string): boolean | number | string {
+  if (/^\d+$/.test(setting)) return Number(setting);
+  if (setting === 'true' || setting === 'false') return setting === 'true';
+  return setting;
+}
+
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  if (ctx.config.TRUST_PROXY) app.set('trust proxy', ctx.config.TRUST_PROXY);
+  if (ctx.config.TRUST_PROXY) app.set('trust proxy', trustProxyValue(ctx.config.TRUST_PROXY));
   app.use((req, res, next) => {
     const id = req.header('X-Request-Id') ?? randomUUID();
     req.headers['x-request-id'] = id;

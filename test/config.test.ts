@@ -66,3 +66,10 @@ test('a process with a bad setting stops with one message naming it', async () =
   expect(failure.stderr).toMatch(/PORT/);
   expect(failure.stderr).toMatch(/WAREHOUSE_MODE/);
 });
+
+test('TRUST_PROXY reads hop counts and booleans, not as addresses', async () => {
+  const { trustProxyValue } = await import('../api/app');
+  expect(trustProxyValue('1')).toBe(1);
+  expect(trustProxyValue('true')).toBe(true);
+  expect(trustProxyValue('loopback, 10.0.0.0/8')).toBe('loopback, 10.0.0.0/8');
+});
