@@ -171,6 +171,8 @@ export const paymentSignal = defineSignal<[PaymentSignal]>('payment');
 export const refundSignal = defineSignal<[RefundSignal]>('refund');
 export const disputeSignal = defineSignal<[DisputeSignal]>('dispute');
 export const pickedSignal = defineSignal<[WarehouseSignal]>('picked');
+/** A customer's erasure request: the order forgets who they are in what it shows (state, search attributes). */
+export const eraseCustomerSignal = defineSignal<[{ requestId: string }]>('eraseCustomer');
 export const packedSignal = defineSignal<[PackedSignal]>('packed');
 
 /** Update-with-start target: answers once stock is reserved and the PaymentIntent exists. */

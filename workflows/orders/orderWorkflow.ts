@@ -27,6 +27,7 @@ import {
   type CheckoutResult,
   checkoutUpdate,
   disputeSignal,
+  eraseCustomerSignal,
   type OrderInput,
   type OrderStatus,
   orderStateQuery,
@@ -182,6 +183,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     state.attentionDetail = d.reason;
     upsertSearchAttributes([{ key: AttentionReasonKey, value: 'DISPUTE' }]);
     await record({ type: 'dispute_opened', actor: 'stripe', reason: d.reason, data: { amountPence: d.amountPence, stripeEventId: d.eventId }, readModel: { attentionReason: 'DISPUTE' } });
+  });
+
+  // Only workflow code can change its own search attributes: erasure clears CustomerEmail from here.
+  setHandler(eraseCustomerSignal, () => {
+    state.customer = { email: 'erased', name: 'erased' };
+    upsertSearchAttributes([{ key: CustomerEmailKey, value: null }]);
   });
 
   setHandler(pickedSignal, (s) => {
