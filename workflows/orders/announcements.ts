@@ -2,23 +2,10 @@
  * Which messages an order event owes, and to whom. Pure and deterministic: the workflow calls it for every
  * event it records, so one table decides every notification of an order's life.
  */
-export const NOTIFICATION_TEMPLATES = [
-  'order_confirmation',
-  'payment_receipt',
-  'payment_failed',
-  'order_processing',
-  'order_shipped',
-  'out_for_delivery',
-  'delivered',
-  'delivery_problem',
-  'order_cancelled',
-  'refund_issued',
-  'return_update',
-  'admin_needs_attention',
-  'admin_dispute',
-  'admin_notification_failed',
-] as const;
-export type NotificationTemplateName = (typeof NOTIFICATION_TEMPLATES)[number];
+import type { NotificationTemplate } from '../../activities/notifications/templates/types';
+
+// The template names live with the templates; this module only decides which one an event owes.
+export type NotificationTemplateName = NotificationTemplate;
 
 export interface Announcement {
   template: NotificationTemplateName;
