@@ -4,6 +4,9 @@ import type { Db } from '../db/connection';
 import type { OrderInput } from '../workflows/orders/definitions';
 import type { Config } from '../lib/config';
 import type { NotificationTemplateName } from '../workflows/orders/announcements';
+import { deliverAlert, releaseAlertClaim } from './alerts/deliver';
+import { evaluateAlerts } from './alerts/evaluate';
+import type { AlertDelivery, AlertEvaluationInput } from './alerts/types';
 import { releaseStock, reserveStock } from './inventory/stock';
 import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
@@ -27,6 +30,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { db, stripe, carrier, redis } = deps;
   const notifyDeps = { db, config: deps.config, channels: deps.channels };
+  const alertDeps = { db, redis, config: deps.config, channels: deps.channels };
   return {
     recordOrder: (input: OrderInput) => recordOrder(db, input),
     recordOrderEvent: (e: OrderEventInput) => recordOrderEvent(db, redis, e),
@@ -43,6 +47,9 @@ export function createActivities(deps: ActivityDeps) {
     markNotificationFailed: (r: NotificationRequest & { error: string }) => markNotificationFailed(notifyDeps, r),
     reopenNotification: (notificationId: number) => reopenNotification(notifyDeps, notificationId),
     awaitTrackingChange: (p: { trackingNumber: string; knownStatus: string; knownEvents: number; pollIntervalMs: number }) => awaitTrackingChange(carrier, p),
+    evaluateAlerts: (input: AlertEvaluationInput) => evaluateAlerts(alertDeps, input),
+    deliverAlert: (d: AlertDelivery) => deliverAlert(alertDeps, d),
+    releaseAlertClaim: (d: AlertDelivery) => releaseAlertClaim(alertDeps, d),
   };
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
+import { requestLogger } from '../lib/logging';
 import { projectRoot } from '../lib/paths';
 import { adminRoutes } from './admin/adminRoutes';
+import { alertRoutes } from './alerts/alertRoutes';
 import { catalogueRoutes } from './catalogue/catalogueRoutes';
 import type { ApiContext } from './context';
 import { errorHandler, notFound } from './errors';
@@ -12,6 +14,7 @@ import { notificationRoutes } from './notifications/notificationRoutes';
 import { openApiDocument } from './openapi';
 import { checkoutRoutes } from './orders/checkoutRoutes';
 import { orderRoutes } from './orders/orderRoutes';
+import { privacyRoutes } from './privacy/privacyRoutes';
 import { streamRoutes } from './streams/streamRoutes';
 import { webhookRoutes } from './payments/webhookRoutes';
 import { security } from './security';
@@ -33,8 +36,11 @@ export function createApp(ctx: ApiContext): express.Express {
     res.set('X-Request-Id', id);
     next();
   });
+  app.use(requestLogger());
   app.use(measureHttp);
   app.use(metricsRoutes(ctx));
+  // Before security(): the Temporal UI's codec calls need their own CORS (they bring the same headers along).
+  app.use(privacyRoutes(ctx));
   // Headers, CORS and rate limits: before the routes and body parsers, so a limited client costs no parsing.
   app.use(security(ctx));
   // Before any JSON parser: the webhook's signature is over the raw bytes.
@@ -48,6 +54,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(orderRoutes(ctx));
   app.use(streamRoutes(ctx)); // before adminRoutes: its guard would refuse the admin stream's ?token=
   app.use(adminRoutes(ctx));
+  app.use(alertRoutes(ctx));
   app.use(notificationRoutes(ctx));
   app.use(healthRoutes(ctx));
   app.use(express.static(path.join(projectRoot, 'web', 'public')));

@@ -1,3 +1,5 @@
+// First: tracing's instrumentations must be in place before http and express are loaded.
+import '../lib/instrument';
 import type { AddressInfo } from 'node:net';
 import { createStripe } from '../activities/payments/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
@@ -5,6 +7,7 @@ import { ensureDatabase } from '../db/ensureDatabase';
 import { ConfigError, loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { connectRedis } from '../lib/redis';
+import { shutdownTracing } from '../lib/tracing';
 import { createApp } from './app';
 import { createTemporalClient } from './temporal';
 
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
       await temporal.connection.close().catch(() => undefined);
       redis.disconnect();
       await db.destroy();
+      await shutdownTracing();
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -1,11 +1,15 @@
 import type { Knex } from 'knex';
 import * as init from './migrations/20261125000001_init';
 import * as notifications from './migrations/20261125000002_notifications';
+import * as alerts from './migrations/20261125000003_alerts';
+import * as erasure from './migrations/20261125000004_erasure';
 
 /** Migrations listed in code, so the same list runs from source (tests) and from dist/ (start). */
 const migrations: Record<string, Knex.Migration> = {
   '20261125000001_init': init,
   '20261125000002_notifications': notifications,
+  '20261125000003_alerts': alerts,
+  '20261125000004_erasure': erasure,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

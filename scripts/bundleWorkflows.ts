@@ -5,7 +5,7 @@ import { projectRoot } from '../lib/paths';
 
 /** Workers load this pre-built bundle instead of bundling at every start (and production ships it). */
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: [require.resolve('../workflows/interceptors')], logger: new DefaultLogger('WARN') });
   const target = path.join(projectRoot, 'dist', 'workflow-bundle.js');
   fs.writeFileSync(target, code);
   console.log(`[bundle] ${target} (${(code.length / 1024).toFixed(0)} KiB)`);

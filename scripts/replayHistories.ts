@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
 import { projectRoot } from '../lib/paths';
+import { createDataConverter } from '../temporal-config/dataConverter';
 
 /**
  * Replays recorded workflow histories (files or folders of Temporal's JSON export) against the current
@@ -17,7 +19,9 @@ async function main(): Promise<void> {
   const bundle = process.env.WORKFLOW_BUNDLE_PATH ?? path.join(projectRoot, 'dist', 'workflow-bundle.js');
   const histories = files.map((file) => ({ workflowId: path.basename(file, '.json'), history: historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))) }));
   let failed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundle }, replayName: 'fixtures' }, histories)) {
+  // Histories downloaded from production carry encrypted payloads: the same keys decode them here.
+  const dataConverter = createDataConverter(loadConfig());
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundle }, replayName: 'fixtures', dataConverter }, histories)) {
     if (result.error) {
       failed += 1;
       console.log(`FAIL ${result.workflowId}: ${result.error.message.split('\n')[0]}`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { createDb, migrateLatest } from '../db/connection';
 import { ensureDatabase } from '../db/ensureDatabase';
 import { seedCatalogue } from '../db/seeds/catalogue';
@@ -11,6 +11,7 @@ import { ensureTool } from '../lib/tools';
 import { startMailSink } from '../lib/mailSink';
 import { startDevServer } from '../temporal-config/devServer';
 import { ensureNamespace } from '../temporal-config/namespace';
+import { ensureAlertSchedule } from '../temporal-config/schedules';
 
 const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
 
@@ -63,6 +64,10 @@ async function main(): Promise<void> {
   }
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS as string });
   await ensureNamespace(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION);
+  await ensureAlertSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config).then(
+    (alerts) => say(`alert schedule ${alerts.handle.scheduleId} ${alerts.outcome} (every ${config.ALERT_CHECK_INTERVAL})`),
+    (err: Error) => say(`alert schedule not ensured (the worker retries at its start): ${err.message}`),
+  );
   await connection.close();
 
   if (stripeUsesMock(config) && !config.STRIPE_API_URL) {

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
-import { temporalInterceptors } from '../lib/tracing';
+import { temporalInterceptors, temporalWorkflowSinks } from '../lib/tracing';
 import { createDataConverter } from '../temporal-config/dataConverter';
 
 export interface OrderWorkerOptions {
@@ -41,6 +41,7 @@ export function createOrderWorker(o: OrderWorkerOptions): Promise<Worker> {
     dataConverter: createDataConverter(o.deps.config),
     ...workerVersioning(o.deps.config),
     interceptors: temporalInterceptors(o.deps.config).worker,
+    sinks: temporalWorkflowSinks(o.deps.config),
     // In-flight activities get this long to finish on shutdown; after it, Temporal hands them to another worker.
     shutdownGraceTime: o.shutdownGraceTime ?? '20s',
   });

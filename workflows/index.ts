@@ -1,3 +1,4 @@
 export { orderWorkflow } from './orders/orderWorkflow';
 export { latePaymentRefundWorkflow } from './payments/latePaymentRefundWorkflow';
 export { resendNotificationWorkflow } from './notifications/resendNotificationWorkflow';
+export { evaluateAlertsWorkflow } from './alerts/evaluateAlertsWorkflow';

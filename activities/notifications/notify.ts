@@ -93,8 +93,10 @@ export async function sendNotification(deps: NotifyDeps, r: NotificationRequest)
   }
 
   const channel = deps.channels[r.channel];
-  if (!channel || !recipient) {
-    await deps.db('notifications').where({ id: row.id }).update({ status: 'skipped', last_error: channel ? 'no recipient' : `${r.channel} is not configured`, updated_at: deps.db.fn.now() });
+  // An erased customer's address ends in .invalid (RFC 2606): there is nobody left to tell.
+  const erased = recipient.endsWith('@invalid') || recipient === '[erased]';
+  if (!channel || !recipient || erased) {
+    await deps.db('notifications').where({ id: row.id }).update({ status: 'skipped', last_error: !channel ? `${r.channel} is not configured` : erased ? 'customer data erased' : 'no recipient', updated_at: deps.db.fn.now() });
     notificationDeliveries.inc({ channel: r.channel, template: r.template, outcome: 'skipped' });
     return { status: 'skipped', notificationId: row.id };
   }

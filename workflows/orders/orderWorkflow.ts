@@ -187,6 +187,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   // Only workflow code can change its own search attributes: erasure clears CustomerEmail from here.
   setHandler(eraseCustomerSignal, () => {
+    // Behind a patch: a worker of the previous build records the signal without the upsert, and a newer
+    // one replaying that history must not add it.
+    if (!patched('erase-customer')) return;
     state.customer = { email: 'erased', name: 'erased' };
     upsertSearchAttributes([{ key: CustomerEmailKey, value: null }]);
   });
