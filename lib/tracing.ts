@@ -1,66 +1,35 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import { type Attributes, type AttributeValue, type Span, SpanKind } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, hrTimeToMilliseconds } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type ReadableSpan, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_HTTP_ROUTE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ClientInterceptors } from '@temporalio/client';
-// Sub-paths: the package's index also loads its Worker plugin, which the API process has no use for.
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
-import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
 import type { Config } from './config';
-import { logger } from './logger';
+import type * as TracingSdk from './tracingSdk';
 
 /**
  * OpenTelemetry tracing, off unless TRACING_EXPORTER is `otlp` or `console`. One trace follows an order from
  * the checkout request (HTTP server span) through the Temporal client's update-with-start, the workflow
- * (spans made inside the workflow sandbox and handed to this process through the `exporter` sink) to each
- * activity, because every hop carries the trace context in Temporal headers.
+ * (spans made inside the workflow sandbox, workflows/interceptors.ts, handed to this process through the
+ * `exporter` sink) to each activity, because every hop carries the trace context in Temporal headers.
  */
-
-export interface Tracing {
-  provider: NodeTracerProvider;
-  processor: SpanProcessor;
-  resource: Resource;
-}
-
-let active: Tracing | undefined;
 
 export interface TracingOptions {
   /** Replaces the configured exporter, e.g. an InMemorySpanExporter in a test; spans are then exported as they end. */
   exporter?: SpanExporter;
 }
 
+let sdk: typeof TracingSdk | undefined;
+let active: TracingSdk.Tracing | undefined;
+
+// With tracing off (the default) the SDK is never loaded.
+const loadSdk = (): typeof TracingSdk => (sdk ??= require('./tracingSdk') as typeof TracingSdk);
+
 /**
  * Starts tracing for this process, once; later calls return the first setup. Instrumentations patch `http`
  * and `express` as they are loaded, so processes call this before anything else (lib/instrument.ts).
  */
-export function initTracing(config: Config, options: TracingOptions = {}): Tracing | undefined {
+export function initTracing(config: Config, options: TracingOptions = {}): TracingSdk.Tracing | undefined {
   if (active || config.TRACING_EXPORTER === 'none') return active;
-  const resource = new Resource({ [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME, 'dy.process': process.env.DY_SERVICE ?? 'dy-orders' });
-  const exporter = options.exporter ?? exporterFor(config);
-  // Batching keeps exports off the request path; console and test exporters want each span as it ends.
-  const processor = config.TRACING_EXPORTER === 'otlp' && !options.exporter ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter);
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
-  provider.register();
-  registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: isRoutineRequest, applyCustomAttributesOnSpan: scrubAndName }),
-      // Middleware spans for Express 4; this package version leaves Express 5 alone, so scrubAndName
-      // gives the server span its route instead.
-      new ExpressInstrumentation(),
-    ],
-  });
-  active = { provider, processor, resource };
-  logger.info({ exporter: options.exporter ? 'custom' : config.TRACING_EXPORTER, serviceName: config.OTEL_SERVICE_NAME }, 'tracing on');
+  active = loadSdk().startTracing(config, options);
   return active;
 }
 
@@ -73,132 +42,15 @@ export async function shutdownTracing(): Promise<void> {
 
 /** Temporal interceptors for tracing; none while tracing is off. */
 export function temporalInterceptors(config: Config): { client?: ClientInterceptors; worker?: WorkerInterceptors } {
-  if (!initTracing(config)) return {};
-  return {
-    client: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
-    worker: {
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-      // Read only when a worker bundles workflows itself; the pre-built bundles list this module already.
-      workflowModules: [require.resolve('../workflows/interceptors')],
-    },
-  };
+  return initTracing(config) ? loadSdk().tracingInterceptors() : {};
 }
 
 /**
- * The sink the workflow interceptors (workflows/interceptors.ts) export their spans through. Registered even
- * with tracing off here: a workflow started by a traced client makes spans whatever this worker's setting,
- * and an unregistered sink would log an error on every workflow task.
+ * The sink the workflow interceptors export their spans through. Registered even with tracing off here: a
+ * workflow started by a traced client makes spans whatever this worker's setting, and an unregistered sink
+ * would log an error on every workflow task.
  */
 export function temporalWorkflowSinks(config: Config): InjectedSinks<OpenTelemetrySinks> {
   const tracing = initTracing(config);
-  if (tracing) return { exporter: makeWorkflowExporter(new WorkflowSpanScrubber(tracing.processor), tracing.resource) };
-  return { exporter: { export: { fn: () => undefined } } };
-}
-
-/** WorkflowInfo fields the exporter sink copies onto workflow spans that hold data rather than identify the run. */
-const WORKFLOW_DATA_ATTRIBUTES = new Set(['memo', 'searchAttributes', 'typedSearchAttributes', 'lastResult', 'lastFailure']);
-
-const isAttributeValue = (v: unknown): v is AttributeValue =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => x === null || x === undefined || ['string', 'number', 'boolean'].includes(typeof x)));
-
-/**
- * The workflow exporter sink puts the whole WorkflowInfo on each workflow span: the search attributes hold
- * the customer's e-mail, and its objects are not valid span attributes anyway. Only identifiers go on.
- */
-class WorkflowSpanScrubber implements SpanProcessor {
-  constructor(private readonly inner: SpanProcessor) {}
-
-  onStart(): void {
-    // Workflow spans are made in the sandbox and only ever arrive here ended.
-  }
-
-  onEnd(span: ReadableSpan): void {
-    const attributes: Attributes = {};
-    for (const [key, value] of Object.entries(span.attributes)) {
-      if (!WORKFLOW_DATA_ATTRIBUTES.has(key) && isAttributeValue(value)) attributes[key] = value;
-    }
-    this.inner.onEnd({ ...span, spanContext: () => span.spanContext(), attributes });
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    // The provider owns the inner processor and shuts it down.
-    return Promise.resolve();
-  }
-}
-
-function exporterFor(config: Config): SpanExporter {
-  if (config.TRACING_EXPORTER === 'otlp') {
-    // A base URL, as OpenTelemetry defines OTEL_EXPORTER_OTLP_ENDPOINT: the signal's path is appended.
-    const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
-    return new OTLPTraceExporter(endpoint ? { url: `${endpoint}/v1/traces` } : {});
-  }
-  return new JsonLinesSpanExporter();
-}
-
-/** Health probes and metric scrapes would be most of the traces and tell nothing. */
-function isRoutineRequest(req: IncomingMessage): boolean {
-  const path = req.url?.split('?')[0];
-  return req.method === 'GET' && (path === '/api/health' || path === '/metrics');
-}
-
-/**
- * Query strings carry customers' tracking tokens and the admin stream's token, and the paths of outgoing
- * calls can be credentials themselves (a Slack webhook URL): spans keep the path of our own routes and
- * only the origin of outgoing calls. Server spans are named by their Express route template.
- */
-function scrubAndName(span: Span, request: ClientRequest | IncomingMessage): void {
-  if ('setHeader' in request) {
-    const origin = `${request.protocol}//${request.host}`;
-    span.setAttribute('http.url', origin);
-    span.setAttribute('http.target', '/');
-    return;
-  }
-  const express = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; originalUrl?: string };
-  const path = (express.originalUrl ?? request.url ?? '/').split('?')[0];
-  span.setAttribute('http.target', path);
-  // Plain HTTP: TLS ends at the proxy in front of the API.
-  if (request.headers.host) span.setAttribute('http.url', `http://${request.headers.host}${path}`);
-  if (typeof express.route?.path === 'string') {
-    const route = `${express.baseUrl ?? ''}${express.route.path}`;
-    span.setAttribute(ATTR_HTTP_ROUTE, route);
-    span.updateName(`${request.method ?? 'HTTP'} ${route}`);
-  }
-}
-
-/**
- * `console`: one JSON line per span on stdout, through the process's pino destination so span lines never
- * interleave with log lines (the SDK's ConsoleSpanExporter prints multi-line objects). Written whatever
- * LOG_LEVEL is: turning the console exporter on is asking for them.
- */
-class JsonLinesSpanExporter implements SpanExporter {
-  private readonly out = logger.child({ component: 'tracing' }, { level: 'info' });
-
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    for (const span of spans) this.out.info(spanRecord(span), 'span');
-    done({ code: ExportResultCode.SUCCESS });
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-export function spanRecord(span: ReadableSpan): Record<string, unknown> {
-  const { traceId, spanId } = span.spanContext();
-  return {
-    trace_id: traceId,
-    span_id: spanId,
-    parent_span_id: span.parentSpanId,
-    spanName: span.name,
-    spanKind: SpanKind[span.kind],
-    spanService: span.resource.attributes[ATTR_SERVICE_NAME],
-    startTime: new Date(hrTimeToMilliseconds(span.startTime)).toISOString(),
-    durationMs: hrTimeToMilliseconds(span.duration),
-    status: span.status,
-    attributes: span.attributes,
-  };
+  return { exporter: tracing ? loadSdk().workflowSpanSink(tracing) : { export: { fn: () => undefined } } };
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { waitFor } from '../lib/processes';
-import { listEmails } from './helpers/mailSink';
+import { headerOf, listEmails } from './helpers/mailSink';
 import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
@@ -45,8 +45,13 @@ test('a worker killed in the middle of a run of sends: every notification arrive
     );
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     const emails = (await listEmails(process.env.TEST_MAILDEV_URL as string)).filter((e) => e.subject.includes(order.orderId));
-    expect(emails).toHaveLength(6);
+    const ids = emails.map((e) => headerOf(e, 'message-id'));
     expect(new Set(emails.map((e) => e.subject)).size).toBe(6);
+    expect(new Set(ids).size).toBe(6);
+    // The one documented window: killed between the SMTP server accepting and our row saying so. Its repeat
+    // carries the same Message-ID, so a mailbox recognises it; anything more would be a bug.
+    if (emails.length > 6) console.warn(`crash window hit: ${emails.length - 6} repeat(s) with the same Message-ID`);
+    expect(emails.length - 6).toBeLessThanOrEqual(1);
     const inApp = await sys.ctx.db('in_app_notifications').where({ order_number: order.orderId });
     expect(inApp).toHaveLength(6);
   } finally {
