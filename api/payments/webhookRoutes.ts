@@ -67,6 +67,7 @@ export function webhookRoutes(ctx: ApiContext): Router {
       throw err;
     });
     webhookEvents.inc({ type: event.type, outcome: outcome.status });
+    if (outcome.orderNumber) res.locals.orderId = outcome.orderNumber;
     logger.info({ stripeEventId: event.id, type: event.type, orderId: outcome.orderNumber, outcome: outcome.status }, 'stripe webhook');
     res.json({ received: true, duplicate: false, status: outcome.status, detail: outcome.detail });
   });
