@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describe, errorField, safeJson } from './carriers/trackingHttp';
 import {
   CarrierRejectedError,
   CarrierUnavailableError,
@@ -156,23 +157,3 @@ function readBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   return parsed.data;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-// Duck-typed rather than instanceof: fetch's errors (and DOMException) may come from another realm, e.g. under jest.
-function errorField(err: unknown, field: 'name' | 'message' | 'cause'): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[field] : undefined;
-}
-
-function describe(err: unknown): string {
-  const message = errorField(err, 'message');
-  if (typeof message !== 'string') return String(err);
-  // Node's fetch hides the useful part (ECONNREFUSED, ...) in `cause`.
-  const cause = errorField(errorField(err, 'cause'), 'message');
-  return typeof cause === 'string' ? `${message}: ${cause}` : message;
-}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BookThroughEasyPost } from './bookThroughEasyPost';
 import {
   CarrierRejectedError,
   CarrierUnavailableError,
@@ -133,13 +134,13 @@ export class FedExAdapter implements CarrierAdapter {
   private readonly apiUrl: string;
   private readonly timeoutMs: number;
   private readonly locale: string;
-  private readonly bookings?: CarrierAdapter;
+  private readonly bookings: BookThroughEasyPost;
 
   constructor({ apiUrl, clientId, clientSecret, bookings, timeoutMs = 10_000, locale = 'en_GB', now }: FedExAdapterOptions) {
     this.apiUrl = apiUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
     this.locale = locale;
-    this.bookings = bookings;
+    this.bookings = new BookThroughEasyPost('FedEx', bookings);
     this.tokens = new ClientCredentialsTokens({
       carrier: 'FedEx',
       tokenUrl: `${this.apiUrl}/oauth/token`,
@@ -151,17 +152,11 @@ export class FedExAdapter implements CarrierAdapter {
     });
   }
 
-  async book(req: BookingRequest): Promise<Booking> {
-    if (!this.bookings) {
-      throw new CarrierRejectedError('FedEx labels are bought through EasyPost, and no EasyPost account is configured for FedEx', 'BOOKING_NOT_CONFIGURED');
-    }
+  book(req: BookingRequest): Promise<Booking> {
     return this.bookings.book(req);
   }
 
-  async cancel(trackingNumber: string): Promise<void> {
-    if (!this.bookings?.cancel) {
-      throw new CarrierRejectedError('FedEx labels are cancelled through EasyPost, and no EasyPost account is configured for FedEx', 'BOOKING_NOT_CONFIGURED');
-    }
+  cancel(trackingNumber: string): Promise<void> {
     return this.bookings.cancel(trackingNumber);
   }
 

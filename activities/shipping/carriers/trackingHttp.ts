@@ -171,7 +171,7 @@ export function statusFromText(text: string): TrackingStatus | undefined {
 
 // ---- Internals
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -180,11 +180,11 @@ function safeJson(text: string): unknown {
 }
 
 // Duck-typed rather than instanceof: fetch's errors (and DOMException) may come from another realm, e.g. under jest.
-function errorField(err: unknown, field: 'name' | 'message' | 'cause'): unknown {
+export function errorField(err: unknown, field: 'name' | 'message' | 'cause'): unknown {
   return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[field] : undefined;
 }
 
-function describe(err: unknown): string {
+export function describe(err: unknown): string {
   const message = errorField(err, 'message');
   if (typeof message !== 'string') return String(err);
   // Node's fetch hides the useful part (ECONNREFUSED, ...) in `cause`.

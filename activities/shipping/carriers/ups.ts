@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BookThroughEasyPost } from './bookThroughEasyPost';
 import { z } from 'zod';
 import {
   CarrierRejectedError,
@@ -141,14 +142,14 @@ export class UpsAdapter implements CarrierAdapter {
   private readonly timeoutMs: number;
   private readonly locale: string;
   private readonly transactionSrc: string;
-  private readonly bookings?: CarrierAdapter;
+  private readonly bookings: BookThroughEasyPost;
 
   constructor({ apiUrl, tokenUrl, clientId, clientSecret, merchantId, bookings, transactionSrc = 'dy-orders', timeoutMs = 10_000, locale = 'en_GB', now }: UpsAdapterOptions) {
     this.apiUrl = apiUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
     this.locale = locale;
     this.transactionSrc = transactionSrc;
-    this.bookings = bookings;
+    this.bookings = new BookThroughEasyPost('UPS', bookings);
     this.tokens = new ClientCredentialsTokens({
       carrier: 'UPS',
       tokenUrl,
@@ -161,17 +162,11 @@ export class UpsAdapter implements CarrierAdapter {
     });
   }
 
-  async book(req: BookingRequest): Promise<Booking> {
-    if (!this.bookings) {
-      throw new CarrierRejectedError('UPS labels are bought through EasyPost, and no EasyPost account is configured for UPS', 'BOOKING_NOT_CONFIGURED');
-    }
+  book(req: BookingRequest): Promise<Booking> {
     return this.bookings.book(req);
   }
 
-  async cancel(trackingNumber: string): Promise<void> {
-    if (!this.bookings?.cancel) {
-      throw new CarrierRejectedError('UPS labels are cancelled through EasyPost, and no EasyPost account is configured for UPS', 'BOOKING_NOT_CONFIGURED');
-    }
+  cancel(trackingNumber: string): Promise<void> {
     return this.bookings.cancel(trackingNumber);
   }
 
