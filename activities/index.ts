@@ -11,16 +11,25 @@ import { releaseStock, reserveStock } from './inventory/stock';
 import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
 import { recordOrder } from './orders/recordOrder';
+import { planOrderShipment, recordCarrierOverride } from './orders/orderShipping';
+import { rateTableFor } from './shipping/rates/loadRateTable';
 import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
 import type { AddressInput } from '../workflows/orders/definitions';
 import type { CarrierAdapter } from './shipping/carrier';
 import { awaitTrackingChange, bookShipment } from './shipping/shipping';
+import { type BookParcelInput, bookParcel, type CarrierLookup, closeShipment, followParcel, markShipmentException, recordTracking } from './shipping/parcels';
+import type { TrackingQuota } from './shipping/trackingQuota';
+import { completeReturn, recordReturn, reserveForReship, restockReturn } from './returns/returns';
+import type { ParcelLine, TrackingEventView } from '../workflows/shipping/definitions';
 
 export interface ActivityDeps {
   db: Db;
   stripe: Stripe;
+  /** The sandbox adapter that orders placed before multi-carrier shipping were booked and tracked with. */
   carrier: CarrierAdapter;
+  carriers: CarrierLookup;
+  quota?: TrackingQuota;
   redis?: Redis;
   config: Config;
   channels: Partial<Record<ChannelName, NotificationChannel>>;
@@ -31,8 +40,10 @@ export function createActivities(deps: ActivityDeps) {
   const { db, stripe, carrier, redis } = deps;
   const notifyDeps = { db, config: deps.config, channels: deps.channels };
   const alertDeps = { db, redis, config: deps.config, channels: deps.channels };
+  const shipmentDeps = { db, carriers: deps.carriers, quota: deps.quota };
+  const shippingDeps = { rates: rateTableFor(deps.config) };
   return {
-    recordOrder: (input: OrderInput) => recordOrder(db, input),
+    recordOrder: (input: OrderInput) => recordOrder(db, input, shippingDeps),
     recordOrderEvent: (e: OrderEventInput) => recordOrderEvent(db, redis, e),
     reserveStock: (orderNumber: string) => reserveStock(db, orderNumber),
     releaseStock: (orderNumber: string, reason: string) => releaseStock(db, orderNumber, reason),
@@ -47,6 +58,17 @@ export function createActivities(deps: ActivityDeps) {
     markNotificationFailed: (r: NotificationRequest & { error: string }) => markNotificationFailed(notifyDeps, r),
     reopenNotification: (notificationId: number) => reopenNotification(notifyDeps, notificationId),
     awaitTrackingChange: (p: { trackingNumber: string; knownStatus: string; knownEvents: number; pollIntervalMs: number }) => awaitTrackingChange(carrier, p),
+    planOrderShipment: (orderNumber: string) => planOrderShipment(db, orderNumber, shippingDeps),
+    recordCarrierOverride: (p: { orderNumber: string; carrier: string; actor: string; note?: string }) => recordCarrierOverride(db, p, shippingDeps),
+    bookParcel: (p: BookParcelInput) => bookParcel(shipmentDeps, p),
+    followParcel: (p: Parameters<typeof followParcel>[1]) => followParcel(shipmentDeps, p),
+    recordTracking: (p: { workflowId: string; status: string; estimatedDelivery?: string; events: Array<TrackingEventView & { raw?: unknown }> }) => recordTracking(shipmentDeps, p),
+    markShipmentException: (p: { workflowId: string; reason: string | null; detail?: string }) => markShipmentException(shipmentDeps, p),
+    closeShipment: (p: { workflowId: string; closedAs: 'REPLACED' | 'REFUNDED' | 'CANCELLED'; carrier?: string; trackingNumber?: string }) => closeShipment(shipmentDeps, p),
+    reserveForReship: (p: { orderNumber: string; shipmentNo: number; lines: ParcelLine[] }) => reserveForReship(db, p),
+    recordReturn: (p: { orderNumber: string; returnNo: number; lines: ParcelLine[]; reason: string }) => recordReturn(db, p),
+    restockReturn: (p: { orderNumber: string; returnNo: number; lines: ParcelLine[] }) => restockReturn(db, p),
+    completeReturn: (p: { orderNumber: string; returnNo: number; refundPence: number }) => completeReturn(db, p),
     evaluateAlerts: (input: AlertEvaluationInput) => evaluateAlerts(alertDeps, input),
     deliverAlert: (d: AlertDelivery) => deliverAlert(alertDeps, d),
     releaseAlertClaim: (d: AlertDelivery) => releaseAlertClaim(alertDeps, d),

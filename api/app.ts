@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import express from 'express';
 import { requestLogger } from '../lib/logging';
-import { projectRoot } from '../lib/paths';
 import { adminRoutes } from './admin/adminRoutes';
 import { alertRoutes } from './alerts/alertRoutes';
 import { catalogueRoutes } from './catalogue/catalogueRoutes';
@@ -13,11 +11,21 @@ import { measureHttp, metricsRoutes } from './metricsRoutes';
 import { notificationRoutes } from './notifications/notificationRoutes';
 import { openApiDocument } from './openapi';
 import { checkoutRoutes } from './orders/checkoutRoutes';
+import { shippingRoutes } from './shipping/shippingRoutes';
 import { orderRoutes } from './orders/orderRoutes';
 import { privacyRoutes } from './privacy/privacyRoutes';
 import { streamRoutes } from './streams/streamRoutes';
+import { warehouseRoutes } from './warehouse/warehouseRoutes';
+import { fulfilmentRoutes } from './shipping/fulfilmentRoutes';
+import { createCarrierPushRoutes } from './shipping/pushRoutes';
+import './shipping/fulfilmentSchemas';
 import { webhookRoutes } from './payments/webhookRoutes';
 import { security } from './security';
+import { testPaymentRoutes } from './dev/testPaymentRoutes';
+import { attachStaffAuth } from './staff/auth';
+import { staffRoutes } from './staff/staffRoutes';
+import { storefrontRoutes } from './storefront/storefrontRoutes';
+import { webRoutes } from './web/webRoutes';
 
 /** "1" means one proxy hop and "true" every hop; Express would read both strings as addresses. */
 export function trustProxyValue(setting: string): boolean | number | string {
@@ -39,25 +47,35 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(requestLogger());
   app.use(measureHttp);
   app.use(metricsRoutes(ctx));
+  // Lazy: a staff session is read only when an admin guard or page asks (see api/staff/auth.ts).
+  app.use(attachStaffAuth(ctx));
   // Before security(): the Temporal UI's codec calls need their own CORS (they bring the same headers along).
   app.use(privacyRoutes(ctx));
   // Headers, CORS and rate limits: before the routes and body parsers, so a limited client costs no parsing.
   app.use(security(ctx));
   // Before any JSON parser: the webhook's signature is over the raw bytes.
   app.use(webhookRoutes(ctx));
+  // Raw bodies too: the carriers' signatures are over the bytes they sent.
+  app.use(createCarrierPushRoutes(ctx));
   app.use(express.json({ limit: ctx.config.BODY_LIMIT }));
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
   app.use(catalogueRoutes(ctx));
+  app.use(storefrontRoutes(ctx));
+  app.use(testPaymentRoutes(ctx));
+  app.use(staffRoutes(ctx));
   app.use(checkoutRoutes(ctx));
+  app.use(shippingRoutes(ctx));
   app.use(orderRoutes(ctx));
   app.use(streamRoutes(ctx)); // before adminRoutes: its guard would refuse the admin stream's ?token=
   app.use(adminRoutes(ctx));
+  app.use(warehouseRoutes(ctx));
+  app.use(fulfilmentRoutes(ctx));
   app.use(alertRoutes(ctx));
   app.use(notificationRoutes(ctx));
   app.use(healthRoutes(ctx));
-  app.use(express.static(path.join(projectRoot, 'web', 'public')));
+  app.use(webRoutes(ctx));
   app.use(notFound);
   app.use(errorHandler);
   return app;

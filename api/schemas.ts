@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { addressSchema } from '../activities/shipping/carrier';
-import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES } from '../workflows/orders/definitions';
+import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES, SERVICE_LEVELS } from '../workflows/orders/definitions';
 
 extendZodWithOpenApi(z);
 
@@ -11,6 +11,10 @@ export const registry = new OpenAPIRegistry();
 export const orderStatusSchema = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 export const cancelReasonSchema = z.enum(CANCEL_REASONS);
 export const attentionReasonSchema = z.enum(ATTENTION_REASONS);
+
+export const shippingOptionSchema = z
+  .enum(SERVICE_LEVELS, { error: `must be one of ${SERVICE_LEVELS.join(', ')}` })
+  .openapi('ShippingOption', { description: 'Service level; each is priced by POST /api/shipping/quotes for the destination and basket' });
 
 export const checkoutItemSchema = z.object({
   sku: z.string().trim().min(1, 'is required').max(100, 'is too long'),
@@ -30,6 +34,8 @@ export const checkoutRequestSchema = registry.register(
         .optional(),
       items: z.array(checkoutItemSchema, { error: 'is required' }).min(1, 'must contain at least one item').max(50, 'must contain at most 50 lines'),
       shippingAddress: addressSchema,
+      // Defaulted here so every new order is charged delivery; only orders from before lack it.
+      shippingOption: shippingOptionSchema.default('standard'),
     },
     { error: (i) => (i.code === 'unrecognized_keys' ? `not accepted: ${i.keys.join(', ')} (prices and totals come from our catalogue)` : undefined) },
   ),
@@ -56,6 +62,11 @@ export const checkoutResponseSchema = registry.register(
     totalPence: z.number().int(),
     vatPence: z.number().int(),
     currency: z.literal('GBP'),
+    shipping: z.object({
+      option: shippingOptionSchema,
+      pricePence: z.number().int(),
+      promisedDeliveryDate: z.string().nullable().openapi({ description: 'YYYY-MM-DD, counted in working days from dispatch' }),
+    }),
     payment: z.object({ paymentIntentId: z.string(), clientSecret: z.string() }),
     trackingToken: z.string(),
   }),
@@ -74,16 +85,28 @@ export const errorSchema = registry.register(
 
 export const cancelRequestSchema = z.object({ note: z.string().max(500, 'is too long').optional() }).strict();
 
-export const parcelSchema = z.object({ weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg') });
-export const pickedRequestSchema = z.object({ by: z.string().trim().min(1, 'is required').max(100) }).strict();
+export const parcelSchema = z.object({
+  weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg'),
+  // Which order lines went into the parcel; required as soon as the order ships as more than one.
+  lines: z
+    .array(z.object({ lineNo: z.number().int('must be a whole number').min(1, 'must be at least 1'), quantity: z.number().int('must be a whole number').min(1, 'must be at least 1') }).strict())
+    .min(1, 'must list at least one line')
+    .optional(),
+});
+// `by` and `actor` name the person for machine clients; a staff session names its own member instead.
+export const pickedRequestSchema = z.object({ by: z.string().trim().min(1, 'must not be empty').max(100).optional() }).strict();
 export const packedRequestSchema = z
   .object({
-    by: z.string().trim().min(1, 'is required').max(100),
-    parcels: z.array(parcelSchema).min(1, 'must list at least one parcel').max(20),
+    by: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+    parcels: z
+      .array(parcelSchema)
+      .min(1, 'must list at least one parcel')
+      .max(20)
+      .refine((ps) => ps.length === 1 || ps.every((p) => p.lines !== undefined), 'must say which lines each parcel holds when there are several'),
   })
   .strict();
 export const resolveRequestSchema = z
-  .object({ actor: z.string().trim().min(1, 'is required').max(100), note: z.string().max(500).optional() })
+  .object({ actor: z.string().trim().min(1, 'must not be empty').max(100).optional(), note: z.string().max(500).optional() })
   .strict();
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date');

@@ -3,6 +3,8 @@ import * as init from './migrations/20261125000001_init';
 import * as notifications from './migrations/20261125000002_notifications';
 import * as alerts from './migrations/20261125000003_alerts';
 import * as erasure from './migrations/20261125000004_erasure';
+import * as shipping from './migrations/20261125000005_shipping';
+import * as staff from './migrations/20261125000006_staff';
 
 /** Migrations listed in code, so the same list runs from source (tests) and from dist/ (start). */
 const migrations: Record<string, Knex.Migration> = {
@@ -10,6 +12,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261125000002_notifications': notifications,
   '20261125000003_alerts': alerts,
   '20261125000004_erasure': erasure,
+  '20261125000005_shipping': shipping,
+  '20261125000006_staff': staff,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

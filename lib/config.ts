@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { loadRateTableFile, RateTableError } from '../activities/shipping/rates/loadRateTable';
 import { projectRoot } from './paths';
 
 /** Dev defaults are public on purpose: production refuses them (see refineProduction). */
@@ -7,6 +8,8 @@ export const DEV_WEBHOOK_SECRET = 'whsec_dy_orders_dev_only_do_not_use_in_produc
 export const DEV_ADMIN_TOKEN = 'dev-admin-token';
 export const DEV_TRACKING_SECRET = 'dev-tracking-token-secret';
 export const STRIPE_MOCK_KEY = 'sk_test_stripemock';
+/** Signs the sandbox carrier's tracking pushes outside production when SANDBOX_PUSH_SECRET is unset. */
+export const DEV_SANDBOX_PUSH_SECRET = 'dev-sandbox-push-secret-do-not-use-in-production';
 
 const duration = z
   .string()
@@ -37,6 +40,9 @@ export const configSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().min(8).default(DEV_WEBHOOK_SECRET),
     STRIPE_MOCK_PATH: z.string().optional(),
     STRIPE_MOCK_PORT: z.coerce.number().int().min(1).max(65535).default(12111),
+    STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]+$/, 'a Stripe publishable key: pk_test_… or pk_live_…').optional(),
+    // Unset: on outside production (see devTestPaymentsEnabled); production refuses an explicit true.
+    DEV_TEST_PAYMENTS: bool.optional(),
     ADMIN_API_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
     TRACKING_TOKEN_SECRET: z.string().min(8).default(DEV_TRACKING_SECRET),
     PAYMENT_WINDOW: duration.default('30 minutes'),
@@ -45,9 +51,18 @@ export const configSchema = z
     WAREHOUSE_AUTO_DELAY: duration.default('5s'),
     CARRIER_URL: z.string().url().optional(),
     CARRIER_POLL_INTERVAL: duration.default('5s'),
+    // No tracking news for this long raises an exception on the parcel (lost in the network, say).
+    TRACKING_STALE_AFTER: duration.default('5d'),
+    // carrier:calls per UTC day, shared by every worker through Redis; DHL's Unified Tracking allows a few hundred.
+    CARRIER_DAILY_TRACKING_QUOTAS: z
+      .string()
+      .default('dhl:250')
+      .refine((v) => v.split(',').map((x) => x.trim()).filter(Boolean).every((x) => /^[a-z-]+:\d+$/.test(x)), 'must be carrier:calls pairs, comma separated, such as dhl:250'),
     SANDBOX_CARRIER_HOST: z.string().min(1).default('127.0.0.1'),
     SANDBOX_CARRIER_PORT: z.coerce.number().int().default(4010),
     SANDBOX_CARRIER_STEP: duration.default('8s'),
+    // Unset: DEV_SANDBOX_PUSH_SECRET outside production, none in production (see sandboxPushSecret).
+    SANDBOX_PUSH_SECRET: z.string().min(16, 'at least 16 characters').optional(),
     ACTIVITY_RETRY_MAX_INTERVAL: duration.default('1 minute'),
     PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
     SMTP_URL: z.string().url().optional(),
@@ -67,6 +82,11 @@ export const configSchema = z
     RATE_LIMIT_CHECKOUT: z.coerce.number().int().min(1).default(20),
     RATE_LIMIT_ORDER_LOOKUP: z.coerce.number().int().min(1).default(120),
     RATE_LIMIT_LOGIN: z.coerce.number().int().min(1).default(10),
+    RATE_LIMIT_LOGIN_ACCOUNT: z.coerce.number().int().min(1).default(5),
+    RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: duration.default('15 minutes'),
+    RATE_LIMIT_ORDER_FIND: z.coerce.number().int().min(1).default(10),
+    STAFF_SESSION_IDLE: duration.default('30 minutes'),
+    STAFF_SESSION_MAX: duration.default('12h'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb').default('100kb'),
     WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
     ALERT_CHECK_INTERVAL: duration.default('1 minute'),
@@ -94,10 +114,13 @@ export const configSchema = z
     UPS_TOKEN_URL: z.string().url().default('https://onlinetools.ups.com/security/v1/oauth/token'),
     UPS_CLIENT_ID: z.string().optional(),
     UPS_CLIENT_SECRET: z.string().optional(),
+    // The `credential` we give UPS when subscribing to Track Alert; UPS sends it back on every push.
+    UPS_WEBHOOK_CREDENTIAL: z.string().min(16, 'at least 16 characters: it alone authenticates UPS Track Alert pushes').optional(),
     DHL_API_URL: z.string().url().default('https://api-eu.dhl.com'),
     DHL_API_KEY: z.string().optional(),
     EASYPOST_API_URL: z.string().url().default('https://api.easypost.com'),
     EASYPOST_API_KEY: z.string().optional(),
+    SHIPPING_RATES_FILE: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.string().optional(),
     EMBEDDED_POSTGRES: bool.default(true),
@@ -105,6 +128,15 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // Temporal refuses a retry ceiling below the first retry interval (1 s): catch it at start, not per order.
     if (msOf(c.ACTIVITY_RETRY_MAX_INTERVAL) < 1000) ctx.addIssue({ code: 'custom', path: ['ACTIVITY_RETRY_MAX_INTERVAL'], message: 'must be at least 1s' });
+    // A bad tariff must stop the process at start, not fail the first checkout that needs it.
+    if (c.SHIPPING_RATES_FILE) {
+      try {
+        loadRateTableFile(c.SHIPPING_RATES_FILE);
+      } catch (err) {
+        if (!(err instanceof RateTableError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', path: ['SHIPPING_RATES_FILE'], message: `${err.file}: ${problem}` });
+      }
+    }
     if (c.NODE_ENV !== 'production') return;
     const refuse = (key: string, why: string) => ctx.addIssue({ code: 'custom', path: [key], message: why });
     if (c.STRIPE_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) refuse('STRIPE_WEBHOOK_SECRET', 'the dev webhook secret is not allowed in production');
@@ -118,6 +150,8 @@ export const configSchema = z
     if (c.STRIPE_API_URL) refuse('STRIPE_API_URL', 'production talks to Stripe itself, never stripe-mock');
     if (!c.SMTP_URL) refuse('SMTP_URL', 'production sends real e-mail, not to the MailDev sink');
     if (!c.PAYLOAD_ENCRYPTION_KEYS) refuse('PAYLOAD_ENCRYPTION_KEYS', 'production encrypts customer data in workflow payloads');
+    if (c.SANDBOX_PUSH_SECRET === DEV_SANDBOX_PUSH_SECRET) refuse('SANDBOX_PUSH_SECRET', 'the dev sandbox push secret is public: never in production');
+    if (c.DEV_TEST_PAYMENTS === true) refuse('DEV_TEST_PAYMENTS', 'the test-payment endpoint marks orders paid with our own webhook secret: never in production');
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -151,6 +185,29 @@ export function msOf(value: string): number {
   return Math.round(Number(m[1]) * factor);
 }
 
+/** The dev test-payment panel and its endpoint: on by default everywhere but production. */
+export function devTestPaymentsEnabled(c: Config): boolean {
+  return c.DEV_TEST_PAYMENTS ?? c.NODE_ENV !== 'production';
+}
+
+/**
+ * The key the sandbox carrier's pushes are signed with. Production has no default, so it takes pushes only
+ * when someone deliberately set a secret of their own (and production refuses the sandbox carrier anyway).
+ */
+export function sandboxPushSecret(c: Pick<Config, 'SANDBOX_PUSH_SECRET' | 'NODE_ENV'>): string | undefined {
+  return c.SANDBOX_PUSH_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_SANDBOX_PUSH_SECRET);
+}
+
 export function stripeUsesMock(c: Config): boolean {
   return !c.STRIPE_SECRET_KEY || c.STRIPE_SECRET_KEY === STRIPE_MOCK_KEY;
+}
+
+/** CARRIER_DAILY_TRACKING_QUOTAS as a map: carrier name → calls per UTC day. */
+export function dailyTrackingQuotas(value: string): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const part of value.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [carrier, calls] = part.split(':');
+    limits[carrier] = Number(calls);
+  }
+  return limits;
 }

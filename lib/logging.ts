@@ -18,9 +18,16 @@ export interface OrderLogFields {
 
 const ORDER_WORKFLOW_PREFIX = orderWorkflowId('');
 
-/** The order behind a workflow id, for the order workflow's ids only (late-payment refunds are keyed by PaymentIntent). */
+/**
+ * The order behind a workflow id: the order's own, and its parcels' and returns' (shipment-<order>-<n>,
+ * return-<order>-<n>, return-shipment-<order>-<n>). Late-payment refunds are keyed by PaymentIntent instead.
+ */
+const CHILD_OF_ORDER = /^(?:shipment|return|return-shipment)-(DY-\d{6}-[0-9A-Z]{5})-\d+$/;
 export function orderIdOfWorkflow(workflowId: unknown): string | undefined {
-  if (typeof workflowId !== 'string' || !workflowId.startsWith(ORDER_WORKFLOW_PREFIX)) return undefined;
+  if (typeof workflowId !== 'string') return undefined;
+  const child = CHILD_OF_ORDER.exec(workflowId);
+  if (child) return child[1];
+  if (!workflowId.startsWith(ORDER_WORKFLOW_PREFIX)) return undefined;
   const orderId = workflowId.slice(ORDER_WORKFLOW_PREFIX.length);
   return orderId.length > 0 ? orderId : undefined;
 }

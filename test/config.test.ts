@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError, DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, loadConfig, msOf } from '../lib/config';
+import { ConfigError, DEV_ADMIN_TOKEN, DEV_SANDBOX_PUSH_SECRET, DEV_WEBHOOK_SECRET, loadConfig, msOf, sandboxPushSecret } from '../lib/config';
 import { projectRoot } from '../lib/paths';
 
 test('defaults are the embedded dev setup', () => {
@@ -33,20 +33,22 @@ test('production refuses every dev default, the stand-ins, and a return window s
   expect(keys).toEqual(['ADMIN_API_TOKEN', 'CARRIER_URL', 'DATABASE_URL', 'PAYLOAD_ENCRYPTION_KEYS', 'RETURN_WINDOW', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
 });
 
+/** Every setting production insists on, with a real-looking value. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  STRIPE_SECRET_KEY: 'sk_live_realkey',
+  STRIPE_WEBHOOK_SECRET: 'whsec_real_secret',
+  ADMIN_API_TOKEN: 'a-long-random-admin-token',
+  TRACKING_TOKEN_SECRET: 'a-long-random-tracking-secret',
+  DATABASE_URL: 'postgres://orders@db.internal:5432/orders',
+  TEMPORAL_ADDRESS: 'temporal.internal:7233',
+  CARRIER_URL: 'https://carriers.internal',
+  SMTP_URL: 'smtp://mail.internal:587',
+  PAYLOAD_ENCRYPTION_KEYS: 'k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+};
+
 test('production starts with real settings', () => {
-  const c = loadConfig({
-    NODE_ENV: 'production',
-    STRIPE_SECRET_KEY: 'sk_live_realkey',
-    STRIPE_WEBHOOK_SECRET: 'whsec_real_secret',
-    ADMIN_API_TOKEN: 'a-long-random-admin-token',
-    TRACKING_TOKEN_SECRET: 'a-long-random-tracking-secret',
-    DATABASE_URL: 'postgres://orders@db.internal:5432/orders',
-    TEMPORAL_ADDRESS: 'temporal.internal:7233',
-    RETURN_WINDOW: '14d',
-    CARRIER_URL: 'https://carriers.internal',
-    SMTP_URL: 'smtp://mail.internal:587',
-    PAYLOAD_ENCRYPTION_KEYS: 'k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
-  });
+  const c = loadConfig({ ...PRODUCTION, RETURN_WINDOW: '14d' });
   expect(c.ADMIN_API_TOKEN).not.toBe(DEV_ADMIN_TOKEN);
 });
 
@@ -72,4 +74,21 @@ test('TRUST_PROXY reads hop counts and booleans, not as addresses', async () => 
   expect(trustProxyValue('1')).toBe(1);
   expect(trustProxyValue('true')).toBe(true);
   expect(trustProxyValue('loopback, 10.0.0.0/8')).toBe('loopback, 10.0.0.0/8');
+});
+
+test('carrier push secrets: the public sandbox key is refused in production, a UPS credential must not be guessable', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems.map((p) => p.split(':')[0]);
+    }
+  };
+  expect(problems({ ...PRODUCTION, SANDBOX_PUSH_SECRET: DEV_SANDBOX_PUSH_SECRET })).toEqual(['SANDBOX_PUSH_SECRET']);
+  // Production without a sandbox secret starts, and then takes no sandbox pushes at all.
+  expect(sandboxPushSecret(loadConfig(PRODUCTION))).toBeUndefined();
+  expect(sandboxPushSecret(loadConfig({}))).toBe(DEV_SANDBOX_PUSH_SECRET);
+  expect(problems({ UPS_WEBHOOK_CREDENTIAL: 'short' })).toEqual(['UPS_WEBHOOK_CREDENTIAL']);
+  expect(loadConfig({ UPS_WEBHOOK_CREDENTIAL: 'a-long-random-ups-credential' }).UPS_WEBHOOK_CREDENTIAL).toBe('a-long-random-ups-credential');
 });

@@ -66,7 +66,8 @@ test('a carrier that rejects the address puts the order in NEEDS_ATTENTION; retr
   const cancelled = await manual.http.post(`/api/admin/orders/${order.orderId}/cancel`, { actor: 'ops-kim', note: 'address cannot be served' }, admin());
   expect(cancelled.status).toBe(200);
   const done = await waitForStatus(manual, order, 'CANCELLED');
-  expect(done).toMatchObject({ cancelReason: 'ADMIN_CANCELLED', refundedPence: 6000 });
+  expect(done).toMatchObject({ cancelReason: 'ADMIN_CANCELLED', refundedPence: done.totals.totalPence });
+  expect(done.totals.shippingPence).toBeGreaterThan(0);
   expect(done.timeline.find((e: any) => e.toStatus === 'CANCELLED').actor).toBe('admin:ops-kim');
   expect(await availableOf(manual.ctx, order.sku)).toBe(5);
   await waitForWorkflowClosed(manual, order.orderId);

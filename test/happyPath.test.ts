@@ -22,20 +22,21 @@ test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED 
   const checkout = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 2 }]));
   if (checkout.status !== 201) throw new Error(JSON.stringify(checkout.body));
   const order = checkout.body;
-  expect(order).toMatchObject({ status: 'AWAITING_PAYMENT', totalPence: 7000, vatPence: 1167, currency: 'GBP' });
+  // Two 400 g tees to London go standard, Royal Mail Tracked 48 up to 1 kg: £3.39 on top, with its VAT (57p).
+  expect(order).toMatchObject({ status: 'AWAITING_PAYMENT', totalPence: 7339, vatPence: 1224, currency: 'GBP', shipping: { option: 'standard', pricePence: 339 } });
   expect(order.orderId).toMatch(/^DY-\d{6}-[0-9A-Z]{5}$/);
   expect(order.payment.paymentIntentId).toMatch(/^pi_/);
   expect(order.payment.clientSecret).toContain('_secret_');
   expect(await availableOf(sys.ctx, sku)).toBe(3);
 
   const stored = await sys.ctx.db('payments').where({ order_number: order.orderId }).first();
-  expect(stored).toMatchObject({ payment_intent_id: order.payment.paymentIntentId, amount_pence: 7000 });
+  expect(stored).toMatchObject({ payment_intent_id: order.payment.paymentIntentId, amount_pence: 7339 });
 
   const { res } = await pay(sys, order);
   expect(res.status).toBe(200);
 
   const delivered = await waitForStatus(sys, order, 'DELIVERED');
-  expect(delivered.shipments[0]).toMatchObject({ carrier: 'sandbox', status: 'DELIVERED' });
+  expect(delivered.shipments[0]).toMatchObject({ carrier: delivered.carrierChoice.carrier, status: 'DELIVERED' });
   expect(delivered.shipments[0].trackingNumber).toMatch(/^DYS/);
   const path = delivered.timeline.filter((e: any) => e.type === 'status_changed').map((e: any) => e.toStatus);
   expect(path).toEqual(['AWAITING_PAYMENT', 'PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED']);
@@ -54,7 +55,7 @@ test('a paid order walks PAID → PROCESSING → PICKING → PACKED → SHIPPED 
   await waitForWorkflowClosed(sys, order.orderId);
   await recordHistory(sys, `order-${order.orderId}`, 'happy-path-delivered');
   const row = await sys.ctx.db('orders').where({ order_number: order.orderId }).first();
-  expect(row).toMatchObject({ status: 'DELIVERED', total_pence: 7000, vat_pence: 1167, carrier: 'sandbox' });
+  expect(row).toMatchObject({ status: 'DELIVERED', total_pence: 7339, vat_pence: 1224, carrier: delivered.carrierChoice.carrier });
   expect(await availableOf(sys.ctx, sku)).toBe(3);
   const afterClose = await sys.http.get(`/api/orders/${order.orderId}`, { 'X-Tracking-Token': order.trackingToken });
   expect(afterClose.body).toMatchObject({ status: 'DELIVERED', source: 'read-model' });

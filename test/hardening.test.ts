@@ -81,11 +81,12 @@ describe('security headers', () => {
     expect(csp).toContain("script-src 'self'");
   });
 
-  test('the static page gets the same CSP, allowing its inline <style> and nothing from elsewhere', async () => {
+  test('the pages get the same CSP: their own scripts and stylesheet, nothing inline, nothing from elsewhere', async () => {
     const res = await main.http.get('/');
     expect(res.status).toBe(200);
     const csp = res.headers.get('content-security-policy') ?? '';
-    expect(csp).toMatch(/style-src 'self' 'unsafe-inline'(;|$)/);
+    expect(csp).toMatch(/style-src 'self'(;|$)/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
     expect(csp).not.toContain('https:');
     // Plain-HTTP dev pages would break in Safari with it; production gets it.
     expect(csp).not.toContain('upgrade-insecure-requests');
@@ -188,11 +189,11 @@ describe('rate limits', () => {
     expectRateLimited(await main.http.get('/api/orders/DY-NOPE1?token=wrong', me), 'order-lookup');
   });
 
-  test('login: in place on POST /api/admin/login before the route exists', async () => {
+  test('login: per address on POST /api/staff/login, before any credential check', async () => {
     const me = client();
-    const first = [await main.http.post('/api/admin/login', { password: 'guess-1' }, me), await main.http.post('/api/admin/login', { password: 'guess-2' }, me)];
+    const first = [await main.http.post('/api/staff/login', { password: 'guess-1' }, me), await main.http.post('/api/staff/login', { password: 'guess-2' }, me)];
     for (const r of first) expect(r.status).not.toBe(429);
-    expectRateLimited(await main.http.post('/api/admin/login', { password: 'guess-3' }, me), 'login');
+    expectRateLimited(await main.http.post('/api/staff/login', { password: 'guess-3' }, me), 'login');
   });
 
   test('two API instances share one allowance through Redis', async () => {

@@ -57,8 +57,9 @@ test('a full order life: each email, SMS and in-app message arrives once, with t
   }
   expect(new Set(emails.map((e) => headerOf(e, 'message-id'))).size).toBe(emails.length);
   const receipt = emails.find((e) => e.subject.startsWith('Your receipt')) as MailDevEmail;
-  expect(receipt.text).toContain('£90.00');
-  expect(receipt.text).toContain('£15.00');
+  // £90.00 of goods and £3.39 standard delivery; VAT £15.00 + 57p.
+  expect(receipt.text).toContain('£93.39');
+  expect(receipt.text).toContain('£15.57');
 
   const texts = twilio.messages.filter((m) => m.body.includes(order.orderId));
   expect(texts.map((m) => m.to)).toEqual([PHONE, PHONE, PHONE]);

@@ -152,7 +152,7 @@ test('every log line is JSON, and one order is followed by its orderId from the 
   await pay(stack.http, order);
   await waitForStatus(stack.http, order, 'DELIVERED');
   // The run ends RETURN_WINDOW (2 s) after delivery: its last lifecycle line then exists.
-  await waitFor('the workflow to complete', async () => stack!.worker.raw.some((l) => l.includes('Workflow completed') && l.includes(order.orderId)), { timeoutMs: 30_000 });
+  await waitFor('the workflow to complete', async () => stack!.worker.raw.some((l) => l.includes('Workflow completed') && l.includes(`"workflowId":"${workflowId}"`)), { timeoutMs: 30_000 });
   await stack.stop();
 
   const api = parsed(stack.api);
@@ -184,7 +184,11 @@ test('every log line is JSON, and one order is followed by its orderId from the 
   expect(workflowLines).toContainEqual(expect.objectContaining({ msg: 'signal received' }));
   expect(ofOrder).toContainEqual(expect.objectContaining({ msg: 'Workflow completed', workflowType: 'orderWorkflow' }));
   const activities = new Set(ofOrder.filter((l) => l.msg === 'Activity completed').map((l) => l.activityType as string));
-  expect([...activities]).toEqual(expect.arrayContaining(['reserveStock', 'createPaymentIntent', 'bookShipment']));
+  expect([...activities]).toEqual(expect.arrayContaining(['reserveStock', 'createPaymentIntent']));
+  // The parcel is its own child workflow; its lines name the order too.
+  const ofParcel = worker.filter((l) => l.workflowId === `shipment-${order.orderId}-1` && l.msg === 'Activity completed');
+  expect(ofParcel.map((l) => l.activityType)).toEqual(expect.arrayContaining(['bookParcel', 'followParcel']));
+  expect(ofParcel.filter((l) => l.orderId !== order.orderId)).toEqual([]);
   for (const line of ofOrder.filter((l) => l.activityType)) {
     expect(line.taskToken).toBeUndefined();
     expect(typeof line.durationMs === 'number' || line.msg !== 'Activity completed').toBe(true);
@@ -226,14 +230,16 @@ test('with TRACING_EXPORTER=console one trace runs from the checkout request thr
       'StartActivity:createPaymentIntent',
       'RunActivity:createPaymentIntent',
       // After payment, from the workflow's main line: still the checkout's trace.
-      'RunActivity:bookShipment',
+      'RunActivity:bookParcel',
     ]),
   );
   // One tree: every span's parent is in the trace (the request is its root), across both processes.
   const ids = new Set(trace.map((s) => s.span_id));
   expect(trace.filter((s) => s.parent_span_id !== undefined && !ids.has(s.parent_span_id)).map((s) => s.spanName)).toEqual([]);
   expect(new Set(trace.map((s) => s.spanService))).toEqual(new Set(['dy-orders-test']));
-  expect(trace.filter((s) => s.spanName.startsWith('RunActivity:')).every((s) => s.attributes.temporalWorkflowId === workflowId)).toBe(true);
+  // The order's activities and its parcel's (a child workflow): one trace.
+  const ownWorkflows = new Set([workflowId, `shipment-${order.orderId}-1`]);
+  expect(trace.filter((s) => s.spanName.startsWith('RunActivity:') && !ownWorkflows.has(s.attributes.temporalWorkflowId)).map((s) => s.attributes.temporalWorkflowId)).toEqual([]);
 
   // The webhook's own trace carries the payment signal into the workflow.
   const webhook = spans.find((s) => s.spanKind === 'SERVER' && s.spanName === 'POST /api/webhooks/stripe');

@@ -96,11 +96,13 @@ test('a paid order cancelled before shipping is refunded in full and its stock r
 
     const res = await manual.http.post(`/api/orders/${order.orderId}/cancel`, { note: 'ordered the wrong size' }, { 'X-Tracking-Token': order.trackingToken });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_CANCELLED', refundedPence: 8400 });
+    // Everything paid comes back, delivery included.
+    expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_CANCELLED', refundedPence: order.totalPence });
+    expect(order.totalPence).toBe(8400 + order.shipping.pricePence);
     expect(await availableOf(manual.ctx, sku)).toBe(5);
     const refunds = await manual.ctx.db('refunds').where({ order_number: order.orderId });
     expect(refunds).toHaveLength(1);
-    expect(refunds[0]).toMatchObject({ amount_pence: 8400, reason: 'CUSTOMER_CANCELLED', idempotency_key: `refund-${order.orderId}-cancel` });
+    expect(refunds[0]).toMatchObject({ amount_pence: order.totalPence, reason: 'CUSTOMER_CANCELLED', idempotency_key: `refund-${order.orderId}-cancel` });
     expect(refunds[0].stripe_refund_id).toMatch(/^re_/);
     await waitForWorkflowClosed(manual, order.orderId);
     await recordHistory(manual, `order-${order.orderId}`, 'cancel-after-payment');
@@ -140,7 +142,7 @@ test('money that arrives after cancellation is refunded once, whichever path see
   await sendStripeEvent(sys, 'payment_intent.succeeded', succeeded);
   const refunds = await sys.ctx.db('refunds').where({ order_number: order.orderId });
   expect(refunds).toHaveLength(1);
-  expect(refunds[0]).toMatchObject({ amount_pence: 1900, reason: 'LATE_PAYMENT_AFTER_CANCELLATION' });
+  expect(refunds[0]).toMatchObject({ amount_pence: order.totalPence, reason: 'LATE_PAYMENT_AFTER_CANCELLATION' });
   const events = await sys.ctx.db('order_events').where({ order_number: order.orderId, type: 'late_payment_refunded' });
   expect(events).toHaveLength(1);
 });
@@ -160,6 +162,6 @@ test('a success racing a failure is refunded by the order workflow or the refund
     return rows.length > 0 ? rows : undefined;
   });
   expect(refunds).toHaveLength(1);
-  expect(refunds[0]).toMatchObject({ amount_pence: 2100, idempotency_key: `refund-${order.orderId}-late-${order.payment.paymentIntentId}` });
+  expect(refunds[0]).toMatchObject({ amount_pence: order.totalPence, idempotency_key: `refund-${order.orderId}-late-${order.payment.paymentIntentId}` });
   expect(await availableOf(sys.ctx, sku)).toBe(2);
 });

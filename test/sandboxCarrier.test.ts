@@ -1,47 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  CarrierRejectedError,
-  CarrierUnavailableError,
-  type BookingRequest,
-  type TrackingInfo,
-  type TrackingStatus,
-} from '../activities/shipping/carrier';
+import type { BookingRequest, TrackingInfo, TrackingStatus } from '../activities/shipping/carrier';
 import { SandboxCarrierAdapter, retryAfterMs } from '../activities/shipping/sandboxCarrier';
-import { parseTrackingNumber, scenarioForAddress } from '../activities/shipping/sandbox/scenarios';
+import { outcomeForBooking, parseTrackingNumber, scenarioForAddress, trackingNumberFor } from '../activities/shipping/sandbox/scenarios';
 import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import { bookingRequest as sharedBookingRequest, refusedUrl, rejection, unavailability } from './helpers/carriers';
 
 const STEP_MS = 200;
 
-let seq = 0;
+/** A booking whose address line 2 chooses the sandbox's scenario. */
 function bookingRequest(line2?: string, overrides: Partial<BookingRequest> = {}): BookingRequest {
-  seq += 1;
-  return {
-    idempotencyKey: `test-${process.pid}-${seq}`,
-    orderNumber: `DY-${1000 + seq}`,
-    recipientName: 'Ada Lovelace',
-    address: { line1: '12 Test Street', line2, city: 'Leicester', postcode: 'LE1 1AA', country: 'GB' },
-    weightGrams: 750,
-    ...overrides,
-  };
-}
-
-async function rejection(p: Promise<unknown>): Promise<CarrierRejectedError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CarrierRejectedError);
-  return err as CarrierRejectedError;
-}
-
-async function unavailability(p: Promise<unknown>): Promise<CarrierUnavailableError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CarrierUnavailableError);
-  return err as CarrierUnavailableError;
+  return sharedBookingRequest({ address: { line1: '12 Test Street', line2, city: 'Leicester', postcode: 'LE1 1AA', country: 'GB' }, ...overrides });
 }
 
 /** Polls until the parcel reaches `status`; the deadline turns a hang into a readable failure. */
@@ -63,12 +32,41 @@ describe('sandbox carrier scenarios', () => {
     expect(scenarioForAddress({ line1: 'Sandbox-Delayed House' })).toBe('delayed');
     expect(scenarioForAddress({ line1: 'SANDBOX-REJECT' })).toBe('rejected');
     expect(scenarioForAddress({ line1: 'SANDBOX-DELAYED', line2: 'SANDBOX-REJECT' })).toBe('rejected');
+    expect(scenarioForAddress({ line1: '2 Sandbox-Attempted Row' })).toBe('attempted');
+    expect(scenarioForAddress({ line1: '1 High St', line2: 'sandbox-returned' })).toBe('returned');
+    expect(scenarioForAddress({ line1: 'SANDBOX-LOST' })).toBe('lost');
+  });
+
+  it('lets the most drastic word win: rejected, lost, returned, exception, attempted, delayed', () => {
+    const words = ['SANDBOX-DELAYED', 'SANDBOX-ATTEMPTED', 'SANDBOX-EXCEPTION', 'SANDBOX-RETURNED', 'SANDBOX-LOST', 'SANDBOX-REJECT'];
+    const expected = ['delayed', 'attempted', 'exception', 'returned', 'lost', 'rejected'];
+    // Each word added on top of the milder ones takes over.
+    words.forEach((_, i) => expect(scenarioForAddress({ line1: words.slice(0, i + 1).join(' ') })).toBe(expected[i]));
+  });
+
+  it('sends every return down the happy path, whatever the customer address says', () => {
+    expect(outcomeForBooking({ line1: 'SANDBOX-REJECT' }, 'return')).toBe('customer-return');
+    expect(outcomeForBooking({ line1: 'SANDBOX-LOST' }, 'return')).toBe('customer-return');
+    expect(outcomeForBooking({ line1: 'SANDBOX-LOST' }, 'outbound')).toBe('lost');
   });
 
   it('parses only numbers it could have issued', () => {
     expect(parseTrackingNumber('nope')).toBeUndefined();
     expect(parseTrackingNumber('DYSX000000000ABCDEF')).toBeUndefined();
     expect(parseTrackingNumber('dysd00lz0n9b4abcdef')).toMatchObject({ scenario: 'delivered', trackingNumber: 'DYSD00LZ0N9B4ABCDEF' });
+  });
+
+  it('keeps the meaning of numbers issued before the new scenarios, and gives each scenario its own letter', () => {
+    const bookedAt = Date.parse('2025-03-01T09:00:00Z');
+    // Letters issued before attempted, returned, lost and returns existed.
+    for (const [letter, scenario] of [['D', 'delivered'], ['E', 'exception'], ['L', 'delayed']] as const) {
+      expect(parseTrackingNumber(`DYS${letter}00LZ0N9B4ABCDEF`)).toMatchObject({ scenario, bookedAt: parseInt('00LZ0N9B4', 36) });
+    }
+    const scenarios = ['delivered', 'exception', 'delayed', 'attempted', 'returned', 'lost', 'customer-return'] as const;
+    const numbers = scenarios.map((scenario) => trackingNumberFor(scenario, bookedAt, 'same-key'));
+    expect(new Set(numbers.map((tn) => tn[3])).size).toBe(scenarios.length);
+    expect(numbers.map((tn) => tn.slice(0, 4))).toEqual(['DYSD', 'DYSE', 'DYSL', 'DYSA', 'DYSS', 'DYSM', 'DYSR']);
+    numbers.forEach((tn, i) => expect(parseTrackingNumber(tn)).toEqual({ trackingNumber: tn, scenario: scenarios[i], bookedAt }));
   });
 });
 
@@ -93,6 +91,20 @@ describe('sandbox carrier on a controlled clock', () => {
     carrier = new SandboxCarrierAdapter({ baseUrl: server.url, timeoutMs: 5000 });
   });
   afterAll(() => server.close());
+
+  /** A booking sent as raw HTTP, to see the sandbox's own answer rather than the adapter's reading of it. */
+  function postBooking(key: string, { address = {}, ...fields }: { address?: Record<string, string> } & Record<string, unknown> = {}): Promise<Response> {
+    return fetch(`${server.url}/v1/shipments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({
+        reference: 'DY-1',
+        recipient: { name: 'A', address: { line1: '1 High St', city: 'Leeds', postcode: 'LS1 1AA', country: 'GB', ...address } },
+        parcel: { weightGrams: 100 },
+        ...fields,
+      }),
+    });
+  }
 
   async function journey(tn: string, steps: number): Promise<TrackingInfo[]> {
     const seen: TrackingInfo[] = [];
@@ -160,6 +172,94 @@ describe('sandbox carrier on a controlled clock', () => {
     expect(Date.parse(seen[3].estimatedDelivery!)).toBeGreaterThan(Date.parse(seen[2].estimatedDelivery!));
   });
 
+  it('attempted: nobody in, out for delivery again the next step, then delivered, with the promise moved', async () => {
+    const { trackingNumber: tn } = await carrier.book(bookingRequest('SANDBOX-ATTEMPTED'));
+    expect(tn).toMatch(/^DYSA/);
+    const seen = await journey(tn, 7);
+    expect(seen.map((t) => t.status)).toEqual(['LABEL_PURCHASED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY', 'OUT_FOR_DELIVERY', 'DELIVERED']);
+    expect(seen[6].events.map((e) => (e.raw as { code: string }).code)).toEqual(['LP', 'PU', 'IT', 'OD', 'AT', 'OD', 'DL']);
+    const bookedAt = parseTrackingNumber(tn)!.bookedAt;
+    // Promised like any parcel until the missed delivery, then for the second attempt.
+    expect(Date.parse(seen[3].estimatedDelivery!)).toBe(bookedAt + 4 * STEP_MS);
+    expect(Date.parse(seen[4].estimatedDelivery!)).toBe(bookedAt + 6 * STEP_MS);
+    expect(seen[6].estimatedDelivery).toBe(seen[6].events[6].occurredAt);
+  });
+
+  it('returned: an exception, then back to the sender, with no promise left', async () => {
+    const { trackingNumber: tn } = await carrier.book(bookingRequest('Sandbox-Returned'));
+    expect(tn).toMatch(/^DYSS/);
+    const seen = await journey(tn, 5);
+    expect(seen.map((t) => t.status)).toEqual(['LABEL_PURCHASED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'FAILURE', 'RETURNED_TO_SENDER']);
+    expect(seen[4].events.map((e) => (e.raw as { code: string }).code)).toEqual(['LP', 'PU', 'IT', 'EX', 'RS']);
+    expect(seen[2].estimatedDelivery).toBeDefined();
+    expect(seen.slice(3).map((t) => t.estimatedDelivery)).toEqual([undefined, undefined]);
+
+    clock += 1000 * STEP_MS;
+    const later = await carrier.track(tn);
+    expect(later.status).toBe('RETURNED_TO_SENDER');
+    expect(later.events).toHaveLength(5);
+  });
+
+  it('lost: in transit, then silence for ever, the first promise left to pass', async () => {
+    const { trackingNumber: tn, estimatedDelivery } = await carrier.book(bookingRequest('SANDBOX-LOST'));
+    expect(tn).toMatch(/^DYSM/);
+    const seen = await journey(tn, 3);
+    expect(seen.map((t) => t.status)).toEqual(['LABEL_PURCHASED', 'CARRIER_PICKED_UP', 'IN_TRANSIT']);
+
+    const bookedAt = parseTrackingNumber(tn)!.bookedAt;
+    clock = bookedAt + 10_000 * STEP_MS;
+    const later = await carrier.track(tn);
+    expect(later.status).toBe('IN_TRANSIT');
+    expect(later.events.map((e) => e.occurredAt)).toEqual(seen[2].events.map((e) => e.occurredAt));
+    expect(later.estimatedDelivery).toBe(estimatedDelivery);
+    expect(Date.parse(later.estimatedDelivery!)).toBe(bookedAt + 4 * STEP_MS);
+  });
+
+  it('answers the booking with the carrier it stands in for, the service and the first promise', async () => {
+    const ups = new SandboxCarrierAdapter({ baseUrl: server.url, timeoutMs: 5000, carrier: 'ups' });
+    expect(ups.name).toBe('sandbox-ups');
+    const booked = await ups.book(bookingRequest());
+    const bookedAt = parseTrackingNumber(booked.trackingNumber)!.bookedAt;
+    expect(booked).toMatchObject({ carrier: 'ups', service: 'standard', estimatedDelivery: new Date(bookedAt + 4 * STEP_MS).toISOString() });
+
+    const express = await ups.book(bookingRequest(undefined, { service: 'Express' }));
+    expect(express).toMatchObject({ carrier: 'ups', service: 'Express' });
+    expect(await (await fetch(express.labelUrl!)).text()).toMatch(/^SANDBOX CARRIER — UPS EXPRESS — NOT A REAL LABEL/);
+
+    // The store's choice in the request wins over the adapter's default; without either it is the sandbox itself.
+    expect(await ups.book(bookingRequest(undefined, { carrier: 'royal-mail' }))).toMatchObject({ carrier: 'royal-mail' });
+    expect(await carrier.book(bookingRequest())).toMatchObject({ carrier: 'sandbox', service: 'standard' });
+  });
+
+  it('refuses a carrier the store does not use, naming the field', async () => {
+    const res = await postBooking('raw-hermes', { carrier: 'hermes', direction: 'sideways' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; fields: { path: string }[] } };
+    expect(body.error.code).toBe('VALIDATION');
+    expect(body.error.fields.map((f) => f.path).sort()).toEqual(['carrier', 'direction']);
+  });
+
+  it('books a return from the customer to the warehouse: its own letter, always the happy path', async () => {
+    const req = bookingRequest('SANDBOX-REJECT', { direction: 'return', carrier: 'dpd' });
+    const booked = await carrier.book(req);
+    expect(booked.trackingNumber).toMatch(/^DYSR/);
+    expect(booked.carrier).toBe('dpd');
+
+    const seen = await journey(booked.trackingNumber, 5);
+    expect(seen.map((t) => t.status)).toEqual(['LABEL_PURCHASED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED']);
+    expect(seen[4].events[0]).toMatchObject({ description: 'Return label created', location: 'Customer' });
+    expect(seen[4].events[4]).toMatchObject({ description: 'Delivered to the DY warehouse', location: 'DY Warehouse, Leicester' });
+    expect(seen[4].estimatedDelivery).toBe(seen[4].events[4].occurredAt);
+
+    const label = await (await fetch(booked.labelUrl!)).text();
+    expect(label).toMatch(/From: +Ada Lovelace\n +12 Test Street/);
+    expect(label).toMatch(/To: +DY Official Returns/);
+
+    // The direction is part of the shipment: the same key cannot turn a return into an outbound parcel.
+    const err = await rejection(carrier.book({ ...req, direction: 'outbound' }));
+    expect(err.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
   it('books idempotently: the same key returns the same shipment, even later', async () => {
     const req = bookingRequest();
     const first = await carrier.book(req);
@@ -181,15 +281,7 @@ describe('sandbox carrier on a controlled clock', () => {
     const err = await rejection(carrier.book(bookingRequest('Sandbox-Reject please')));
     expect(err.code).toBe('ADDRESS_REJECTED');
 
-    const res = await fetch(`${server.url}/v1/shipments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'raw-reject' },
-      body: JSON.stringify({
-        reference: 'DY-1',
-        recipient: { name: 'A', address: { line1: 'SANDBOX-REJECT', city: 'Leeds', postcode: 'LS1 1AA', country: 'GB' } },
-        parcel: { weightGrams: 100 },
-      }),
-    });
+    const res = await postBooking('raw-reject', { address: { line1: 'SANDBOX-REJECT' } });
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ error: { code: 'ADDRESS_REJECTED' } });
   });
@@ -203,15 +295,7 @@ describe('sandbox carrier on a controlled clock', () => {
   });
 
   it('answers 400 VALIDATION naming the bad field', async () => {
-    const res = await fetch(`${server.url}/v1/shipments`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'raw-invalid' },
-      body: JSON.stringify({
-        reference: 'DY-1',
-        recipient: { name: 'A', address: { line1: '1 High St', city: 'Leeds', postcode: 'LS1 1AA', country: 'GBR' } },
-        parcel: { weightGrams: -5 },
-      }),
-    });
+    const res = await postBooking('raw-invalid', { address: { country: 'GBR' }, parcel: { weightGrams: -5 } });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; fields: { path: string; message: string }[] } };
     expect(body.error.code).toBe('VALIDATION');
@@ -294,6 +378,8 @@ describe('sandbox carrier in real time', () => {
       [undefined, 'DELIVERED', ['LP', 'PU', 'IT', 'OD', 'DL']],
       ['SANDBOX-EXCEPTION', 'FAILURE', ['LP', 'PU', 'IT', 'EX']],
       ['SANDBOX-DELAYED', 'DELIVERED', ['LP', 'PU', 'IT', 'DY', 'OD', 'DL']],
+      ['SANDBOX-ATTEMPTED', 'DELIVERED', ['LP', 'PU', 'IT', 'OD', 'AT', 'OD', 'DL']],
+      ['SANDBOX-RETURNED', 'RETURNED_TO_SENDER', ['LP', 'PU', 'IT', 'EX', 'RS']],
     ];
     await Promise.all(
       cases.map(async ([line2, end, codes]) => {
@@ -307,9 +393,7 @@ describe('sandbox carrier in real time', () => {
 
 describe('sandbox carrier adapter transport failures', () => {
   it('maps a refused connection to CarrierUnavailableError', async () => {
-    const gone = await startSandboxCarrier({ port: 0, stepMs: STEP_MS });
-    await gone.close();
-    const carrier = new SandboxCarrierAdapter({ baseUrl: gone.url, timeoutMs: 2000 });
+    const carrier = new SandboxCarrierAdapter({ baseUrl: await refusedUrl(), timeoutMs: 2000 });
     const err = await unavailability(carrier.track('DYSD000000000ABCDEF'));
     expect(err.message).toMatch(/ECONNREFUSED/);
   });

@@ -73,7 +73,7 @@ test('a contract-only client buys, pays and watches the order reach DELIVERED; a
   const buy = async () => {
     const res = await api.post('/api/checkout', { email: 'newcomer@example.com', name: 'New Comer', items: [{ sku: product.sku, quantity: 1 }], shippingAddress: { line1: '221B Baker Street', city: 'London', postcode: 'NW1 6XE', country: 'GB' } });
     expect(res.status).toBe(201);
-    expect(res.body.totalPence).toBe(product.pricePence);
+    expect(res.body.totalPence).toBe(product.pricePence + res.body.shipping.pricePence);
     return res.body;
   };
 

@@ -1,11 +1,11 @@
 // First: tracing's instrumentations must be in place before the modules they patch are loaded.
+import { createActivityDeps } from './activityDeps';
 import '../lib/instrument';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { startWorkerMetrics } from './metricsServer';
-import { SandboxCarrierAdapter } from '../activities/shipping/sandboxCarrier';
 import { createStripe } from '../activities/payments/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
 import { ensureDatabase } from '../db/ensureDatabase';
@@ -16,7 +16,6 @@ import { projectRoot } from '../lib/paths';
 import { connectRedis } from '../lib/redis';
 import { shutdownTracing } from '../lib/tracing';
 import { createOrderWorker } from './createWorker';
-import { createChannels } from '../activities/notifications/channels/channels';
 import { ensureAlertSchedule } from '../temporal-config/schedules';
 
 /** The worker process: `npm run start:worker`, or started by `npm start`. */
@@ -47,14 +46,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: fs.existsSync(prebuilt) ? prebuilt : undefined,
-    deps: {
-      db,
-      redis,
-      stripe: createStripe(config),
-      carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL ?? `http://127.0.0.1:${config.SANDBOX_CARRIER_PORT}` }),
-      config,
-      channels: createChannels(config, db),
-    },
+    deps: createActivityDeps(config, db, redis, createStripe(config)),
   });
   const stop = () => {
     logger.info('worker shutting down: finishing in-flight activities');

@@ -14,6 +14,11 @@ export const TRACKING_STATUSES = [
   'FAILURE',
   'RETURNED_TO_SENDER',
 ] as const;
+/** The store's carriers, by the names used in rate tables, configuration, the database and the API. */
+export const CARRIER_NAMES = ['royal-mail', 'dpd', 'fedex', 'ups', 'dhl'] as const;
+export const carrierNameSchema = z.enum(CARRIER_NAMES);
+export type CarrierName = z.infer<typeof carrierNameSchema>;
+
 export const trackingStatusSchema = z.enum(TRACKING_STATUSES);
 export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
 
@@ -37,12 +42,24 @@ export interface BookingRequest {
   recipientName: string;
   address: Address;
   weightGrams: number;
+  /** The carrier the store chose; an adapter bound to one carrier books with that one (see carrierRegistry.ts). */
+  carrier?: CarrierName;
+  /** The chosen carrier's service, as the rate table names it; absent, the carrier's usual (cheapest) service. */
+  service?: string;
+  /**
+   * 'return': the parcel travels from `address` (the customer, named by `recipientName`) back to the warehouse.
+   * Absent means 'outbound'.
+   */
+  direction?: 'outbound' | 'return';
 }
 
 export interface Booking {
   carrier: string;
   trackingNumber: string;
   labelUrl?: string;
+  service?: string;
+  /** The carrier's promise at booking: an ISO 8601 instant, or a bare date when the carrier gives only a day. */
+  estimatedDelivery?: string;
 }
 
 export interface TrackingEvent {
@@ -52,6 +69,16 @@ export interface TrackingEvent {
   location?: string;
   /** The carrier's own event, kept as it came. */
   raw: unknown;
+}
+
+/**
+ * What a carrier pushed about one parcel (UPS Track Alert, the sandbox's signed pushes), as the shipment
+ * workflow's `trackingPush` signal carries it: the same events a poll would have found, oldest first.
+ */
+export interface TrackingPush {
+  trackingNumber: string;
+  events: TrackingEvent[];
+  estimatedDelivery?: string;
 }
 
 export interface TrackingInfo {

@@ -7,6 +7,7 @@ import {
   type Booking,
   type BookingRequest,
   type CarrierAdapter,
+  type CarrierName,
   type TrackingInfo,
 } from './carrier';
 
@@ -17,12 +18,16 @@ export interface SandboxCarrierAdapterOptions {
   timeoutMs?: number;
   /** Sent on every request; tests use it for `X-Sandbox-Fault`. */
   headers?: Record<string, string>;
+  /** The carrier this adapter stands in for (dev without that carrier's credentials); bookings carry its name. */
+  carrier?: CarrierName;
 }
 
 const bookingResponseSchema = z.object({
   trackingNumber: z.string().min(1),
   carrier: z.string().min(1),
   labelUrl: z.string().optional(),
+  service: z.string().optional(),
+  estimatedDelivery: z.string().optional(),
 });
 
 const trackingEventSchema = z.object({
@@ -59,15 +64,19 @@ interface JsonResponse {
 }
 
 export class SandboxCarrierAdapter implements CarrierAdapter {
-  readonly name = 'sandbox';
+  readonly name: string;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
+  private readonly carrier?: CarrierName;
 
-  constructor({ baseUrl, timeoutMs = 10_000, headers = {} }: SandboxCarrierAdapterOptions) {
+  constructor({ baseUrl, timeoutMs = 10_000, headers = {}, carrier }: SandboxCarrierAdapterOptions) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
     this.headers = headers;
+    this.carrier = carrier;
+    // Metrics and logs then tell a stand-in from the real carrier at a glance.
+    this.name = carrier ? `sandbox-${carrier}` : 'sandbox';
   }
 
   async book(req: BookingRequest): Promise<Booking> {
@@ -77,6 +86,9 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
         reference: req.orderNumber,
         recipient: { name: req.recipientName, address: req.address },
         parcel: { weightGrams: req.weightGrams },
+        carrier: req.carrier ?? this.carrier,
+        service: req.service,
+        direction: req.direction,
       },
     });
     const booked = readBody(bookingResponseSchema, res.body, 'booking');
@@ -84,6 +96,8 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
       carrier: booked.carrier,
       trackingNumber: booked.trackingNumber,
       labelUrl: booked.labelUrl === undefined ? undefined : new URL(booked.labelUrl, `${this.baseUrl}/`).toString(),
+      service: booked.service,
+      estimatedDelivery: booked.estimatedDelivery,
     };
   }
 

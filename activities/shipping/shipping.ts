@@ -4,11 +4,11 @@ import type { AddressInput } from '../../workflows/orders/definitions';
 import { type Booking, type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from './carrier';
 
 /** Carrier errors become Temporal's: rejected ones stop retries, rate limits retry when the carrier asks. */
-function outcomeOf(err: unknown): string {
+export function outcomeOf(err: unknown): string {
   return err instanceof CarrierRejectedError ? 'rejected' : err instanceof CarrierUnavailableError ? 'unavailable' : 'error';
 }
 
-function asFailure(err: unknown): never {
+export function asFailure(err: unknown): never {
   if (err instanceof CarrierRejectedError) {
     throw ApplicationFailure.create({ message: err.message, type: 'CarrierRejected', nonRetryable: true, details: [{ code: err.code }] });
   }

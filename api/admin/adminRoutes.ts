@@ -8,7 +8,7 @@ import { readModelOrder } from '../orders/orderView';
 import { processRecordedEvent } from '../payments/webhookRoutes';
 import { adminOrderListQuerySchema, cancelRequestSchema, orderIdSchema, packedRequestSchema, pickedRequestSchema, resolveRequestSchema } from '../schemas';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
-import { requireAdminToken } from './auth';
+import { actorFor, requireAnyStaff, requireRole, staffNameFor } from './auth';
 
 async function existingOrder(ctx: ApiContext, req: Request) {
   const orderNumber = parse(orderIdSchema, String(req.params.orderId), 'orderId');
@@ -31,9 +31,11 @@ async function assertStatus(ctx: ApiContext, orderNumber: string, allowed: strin
 
 export function adminRoutes(ctx: ApiContext): Router {
   const router = Router();
-  router.use('/api/admin', requireAdminToken(ctx.config.ADMIN_API_TOKEN));
+  // Any staff role gets past the door (routes of other routers under /api/admin name their own roles); each
+  // route below names the roles it serves besides admin.
+  router.use('/api/admin', requireAnyStaff(ctx.config.ADMIN_API_TOKEN));
 
-  router.get('/api/admin/orders', async (req, res) => {
+  router.get('/api/admin/orders', requireRole('support', 'warehouse'), async (req, res) => {
     const q = parse(adminOrderListQuerySchema, req.query, 'query');
     const query = ctx.db('orders').orderBy('created_at', 'desc').limit(q.limit).offset(q.offset);
     if (q.status) query.where({ status: q.status });
@@ -63,7 +65,7 @@ export function adminRoutes(ctx: ApiContext): Router {
   });
 
   /** What the warehouse must pick now: paid orders on the picking list, oldest first, with their lines. */
-  router.get('/api/admin/picking-list', async (_req, res) => {
+  router.get('/api/admin/picking-list', requireRole('warehouse'), async (_req, res) => {
     const orders = await ctx.db('orders').where({ status: 'PICKING' }).orderBy('created_at').limit(500).select('order_number', 'name', 'shipping_address', 'created_at');
     const lines = await ctx.db('order_lines').whereIn('order_number', orders.map((o) => o.order_number)).orderBy(['order_number', 'line_no']);
     res.json({
@@ -77,24 +79,24 @@ export function adminRoutes(ctx: ApiContext): Router {
     });
   });
 
-  router.get('/api/admin/orders/:orderId', async (req, res) => {
+  router.get('/api/admin/orders/:orderId', requireRole('support', 'warehouse'), async (req, res) => {
     const { orderNumber, stored } = await existingOrder(ctx, req);
     res.json(await loadOrder(ctx, orderNumber, stored));
   });
 
-  router.post('/api/admin/orders/:orderId/picked', async (req, res) => {
+  router.post('/api/admin/orders/:orderId/picked', requireRole('warehouse'), async (req, res) => {
     const { orderNumber } = await existingOrder(ctx, req);
     const body = parse(pickedRequestSchema, req.body ?? {});
     await assertStatus(ctx, orderNumber, ['PICKING'], 'mark picked');
-    await callTemporal(ctx.temporal, 'mark picked', () => ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).signal(pickedSignal, { by: body.by }));
+    await callTemporal(ctx.temporal, 'mark picked', () => ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).signal(pickedSignal, { by: staffNameFor(req, body.by) }));
     res.status(202).json({ orderId: orderNumber, accepted: 'picked' });
   });
 
-  router.post('/api/admin/orders/:orderId/packed', async (req, res) => {
+  router.post('/api/admin/orders/:orderId/packed', requireRole('warehouse'), async (req, res) => {
     const { orderNumber } = await existingOrder(ctx, req);
     const body = parse(packedRequestSchema, req.body ?? {});
     await assertStatus(ctx, orderNumber, ['PICKING'], 'mark packed');
-    await callTemporal(ctx.temporal, 'mark packed', () => ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).signal(packedSignal, { by: body.by, parcels: body.parcels }));
+    await callTemporal(ctx.temporal, 'mark packed', () => ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).signal(packedSignal, { by: staffNameFor(req, body.by), parcels: body.parcels }));
     res.status(202).json({ orderId: orderNumber, accepted: 'packed' });
   });
 
@@ -103,7 +105,7 @@ export function adminRoutes(ctx: ApiContext): Router {
     const body = parse(resolveRequestSchema, req.body ?? {});
     try {
       await callTemporal(ctx.temporal, `${action} the order`, () =>
-        ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).executeUpdate(resolveAttentionUpdate, { args: [{ action, actor: `admin:${body.actor}`, note: body.note }] }),
+        ctx.temporal.workflow.getHandle(orderWorkflowId(orderNumber)).executeUpdate(resolveAttentionUpdate, { args: [{ action, actor: actorFor(req, body.actor), note: body.note }] }),
       );
     } catch (err) {
       const rejection = updateRejection(err);
@@ -114,9 +116,9 @@ export function adminRoutes(ctx: ApiContext): Router {
     const fresh = await readModelOrder(ctx.db, orderNumber);
     res.json(await loadOrder(ctx, orderNumber, fresh ?? stored));
   };
-  router.post('/api/admin/orders/:orderId/retry', resolve('retry'));
+  router.post('/api/admin/orders/:orderId/retry', requireRole('support'), resolve('retry'));
 
-  router.post('/api/admin/orders/:orderId/cancel', async (req, res) => {
+  router.post('/api/admin/orders/:orderId/cancel', requireRole('support'), async (req, res) => {
     const { orderNumber, stored } = await existingOrder(ctx, req);
     const body = parse(resolveRequestSchema, req.body ?? {});
     if (stored.status === 'NEEDS_ATTENTION') {
@@ -124,10 +126,10 @@ export function adminRoutes(ctx: ApiContext): Router {
       return;
     }
     parse(cancelRequestSchema, { note: body.note });
-    res.json(await requestCancel(ctx, orderNumber, { by: 'admin', actor: `admin:${body.actor}`, note: body.note }));
+    res.json(await requestCancel(ctx, orderNumber, { by: 'admin', actor: actorFor(req, body.actor), note: body.note }));
   });
 
-  router.get('/api/admin/webhooks', async (req, res) => {
+  router.get('/api/admin/webhooks', requireRole(), async (req, res) => {
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
     const query = ctx.db('webhook_events').orderBy('received_at', 'desc').limit(100);
     if (status) query.where({ status });
@@ -135,7 +137,7 @@ export function adminRoutes(ctx: ApiContext): Router {
     res.json({ events: rows });
   });
 
-  router.post('/api/admin/webhooks/:eventId/replay', async (req, res) => {
+  router.post('/api/admin/webhooks/:eventId/replay', requireRole(), async (req, res) => {
     const row = await ctx.db('webhook_events').where({ event_id: String(req.params.eventId) }).first();
     if (!row) throw new HttpError(404, 'EVENT_NOT_FOUND', `no recorded webhook event ${req.params.eventId}`);
     const outcome = await processRecordedEvent(ctx, row.payload as Stripe.Event);

@@ -11,8 +11,14 @@ import { HttpError, parse, validationError } from '../errors';
 import { type CheckoutRequest, checkoutRequestSchema, idempotencyKeySchema } from '../schemas';
 import { callTemporal } from '../temporal';
 import { newOrderNumber, trackingToken } from './identifiers';
+import { civilDate } from '../../lib/civilDate';
+import { assertShippingOffered } from '../shipping/basketQuote';
 
-const canonical = (body: CheckoutRequest): string => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+/** The default shipping option is left out, so a key recorded before shipping was charged still matches its body. */
+const canonical = (body: CheckoutRequest): string => {
+  const { shippingOption, ...rest } = body;
+  return createHash('sha256').update(JSON.stringify(shippingOption === 'standard' ? rest : body)).digest('hex');
+};
 
 /** A retried checkout (same key, same body) lands on the same order; the same key with another body is refused. */
 async function orderNumberFor(ctx: ApiContext, key: string | undefined, body: CheckoutRequest): Promise<{ orderNumber: string; replay: boolean }> {
@@ -52,6 +58,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     const key = req.header('Idempotency-Key');
     if (key !== undefined) parse(idempotencyKeySchema, key, 'Idempotency-Key');
     await assertKnownSkus(ctx, body);
+    await assertShippingOffered(ctx, body.items, body.shippingAddress.country, body.shippingOption);
 
     const { config } = ctx;
     let { orderNumber, replay } = await orderNumberFor(ctx, key, body);
@@ -62,6 +69,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
         customer: { email: body.email, name: body.name, phone: body.phone },
         items: body.items,
         shippingAddress: body.shippingAddress,
+        shippingOption: body.shippingOption,
         timings: {
           paymentWindow: config.PAYMENT_WINDOW as OrderInput['timings']['paymentWindow'],
           returnWindow: config.RETURN_WINDOW as OrderInput['timings']['returnWindow'],
@@ -70,6 +78,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           carrierPollInterval: config.CARRIER_POLL_INTERVAL as OrderInput['timings']['carrierPollInterval'],
           activityRetryMaxInterval: config.ACTIVITY_RETRY_MAX_INTERVAL as OrderInput['timings']['activityRetryMaxInterval'],
           notificationMaxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+          trackingStaleAfter: config.TRACKING_STALE_AFTER as OrderInput['timings']['paymentWindow'],
         },
       };
       const start = new WithStartWorkflowOperation(orderWorkflow, {
@@ -102,12 +111,19 @@ export function checkoutRoutes(ctx: ApiContext): Router {
 
     if (result.ok) {
       checkouts.inc({ outcome: 'created' });
+      // The order activity has written the promise by the time the checkout Update answers.
+      const shipping = await ctx.db('orders').where({ order_number: orderNumber }).first('shipping_option', 'promised_delivery_date');
       res.status(201).json({
         orderId: orderNumber,
         status: result.status,
         totalPence: result.totals.totalPence,
         vatPence: result.totals.vatPence,
         currency: result.totals.currency,
+        shipping: {
+          option: shipping?.shipping_option ?? body.shippingOption,
+          pricePence: result.totals.shippingPence,
+          promisedDeliveryDate: civilDate(shipping?.promised_delivery_date) ?? null,
+        },
         payment: { paymentIntentId: result.paymentIntentId, clientSecret: result.clientSecret },
         trackingToken: trackingToken(config.TRACKING_TOKEN_SECRET, orderNumber),
       });

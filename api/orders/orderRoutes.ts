@@ -10,7 +10,7 @@ import { fromWorkflow, type OrderResponse, readModelOrder, timeline } from './or
 const NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
 
 /** A wrong token answers exactly like a missing order, so order numbers cannot be probed. */
-async function authorisedOrder(ctx: ApiContext, req: Request) {
+export async function authorisedOrder(ctx: ApiContext, req: Request) {
   const orderNumber = String(req.params.orderId);
   const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
   if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw NOT_FOUND();
@@ -26,7 +26,9 @@ export async function loadOrder(ctx: ApiContext, orderNumber: string, stored: Om
   try {
     const description = await ctx.temporal.connection.withDeadline(Date.now() + 5000, () => handle.describe());
     if (description.status.name === 'RUNNING') {
-      current = fromWorkflow(await ctx.temporal.connection.withDeadline(Date.now() + 5000, () => handle.query(orderStateQuery)), stored.createdAt);
+      const live = fromWorkflow(await ctx.temporal.connection.withDeadline(Date.now() + 5000, () => handle.query(orderStateQuery)), stored.createdAt);
+      // The choice made at checkout is in the read model before the workflow reaches the warehouse.
+      current = { ...live, shippingOption: live.shippingOption ?? stored.shippingOption, promisedDeliveryDate: stored.promisedDeliveryDate, carrierChoice: live.carrierChoice ?? stored.carrierChoice };
     }
   } catch {
     // Temporal unreachable or history gone: the read model is the answer.
@@ -56,7 +58,9 @@ export function orderRoutes(ctx: ApiContext): Router {
 
   router.get('/api/orders/:orderId', async (req, res) => {
     const { orderNumber, stored } = await authorisedOrder(ctx, req);
-    res.json(await loadOrder(ctx, orderNumber, stored));
+    const order = await loadOrder(ctx, orderNumber, stored);
+    // What we pay the carrier and how it ranked is the store's business, not the customer's.
+    res.json({ ...order, carrierChoice: order.carrierChoice ? { carrier: order.carrierChoice.carrier, service: order.carrierChoice.service } : null });
   });
 
   router.post('/api/orders/:orderId/cancel', async (req, res) => {

@@ -29,8 +29,9 @@ export function allowedOrigins(config: Config): string[] {
 
 /**
  * CORS for the configured origins only, compared exactly. Another origin simply gets no
- * Access-Control-Allow-Origin (the browser then withholds the response); it is never an error. No cookies
- * are involved (tokens travel in headers), so credentials stay off.
+ * Access-Control-Allow-Origin (the browser then withholds the response); it is never an error. Credentials
+ * stay off: customers' tokens travel in headers, and the staff session cookie (SameSite=Strict) is only for
+ * the pages this API serves itself, which are same-origin and need no CORS.
  */
 export function corsPolicy(config: Config): RequestHandler {
   return cors({
@@ -39,7 +40,7 @@ export function corsPolicy(config: Config): RequestHandler {
     origin: allowedOrigins(config),
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PUT'],
-    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'X-Tracking-Token', 'Authorization', 'Last-Event-ID', 'X-Request-Id'],
+    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'X-Tracking-Token', 'Authorization', 'Last-Event-ID', 'X-Request-Id', 'X-CSRF-Token'],
     // Not CORS-safelisted, yet a client needs them to back off politely and to quote a request in support.
     exposedHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-Request-Id'],
     maxAge: 600,

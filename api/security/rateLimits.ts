@@ -27,20 +27,28 @@ function clientKey(req: Request): string {
  * counts, whatever its outcome: a malformed or refused request costs us as much as a good one, and counting
  * only successes would let a client probe tokens or stock without limit.
  */
-function limiter(ctx: ApiContext, name: string, limit: number, what: string): RateLimitRequestHandler {
+function limiter(
+  ctx: ApiContext,
+  name: string,
+  limit: number,
+  what: string,
+  opts: { keyGenerator?: (req: Request) => string; skip?: (req: Request) => boolean; window?: string; skipSuccessfulRequests?: boolean; from?: string } = {},
+): RateLimitRequestHandler {
   return rateLimit({
-    windowMs: msOf(ctx.config.RATE_LIMIT_WINDOW),
+    windowMs: msOf(opts.window ?? ctx.config.RATE_LIMIT_WINDOW),
     limit,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: name,
-    keyGenerator: clientKey,
+    keyGenerator: opts.keyGenerator ?? clientKey,
+    skipSuccessfulRequests: opts.skipSuccessfulRequests ?? false,
+    ...(opts.skip ? { skip: opts.skip } : {}),
     store: new FallbackStore(ctx.redis, `rl:${name}:`, log),
     handler: (_req, res, _next, options) => {
       // express-rate-limit has already set Retry-After (seconds until this client's window resets).
       const retryAfterSeconds = Number(res.getHeader('Retry-After')) || 1;
       res.status(options.statusCode).json({
-        error: { code: 'RATE_LIMITED', message: `too many ${what} from this address; try again in ${retryAfterSeconds} s`, retryAfterSeconds },
+        error: { code: 'RATE_LIMITED', message: `too many ${what} ${opts.from ?? 'from this address'}; try again in ${retryAfterSeconds} s`, retryAfterSeconds },
       });
     },
     logger: {
@@ -64,11 +72,33 @@ export function orderLookupLimiter(ctx: ApiContext): RateLimitRequestHandler {
 }
 
 /**
- * For POST /api/admin/login, before any credential check. rateLimits() already installs it there: a login
+ * For POST /api/staff/login, before any credential check. rateLimits() already installs it there: a login
  * route must not apply it again, or each attempt would count twice.
  */
 export function loginLimiter(ctx: ApiContext): RateLimitRequestHandler {
   return limiter(ctx, 'login', ctx.config.RATE_LIMIT_LOGIN, 'login attempts');
+}
+
+/**
+ * Failed sign-ins per account, from any address: what stops a password being guessed from many addresses.
+ * Only failures count (a 2xx is taken back), so a member of staff who signs in often is never locked out;
+ * an attacker can still lock an account for the window, the usual price of this limit. Keyed by the e-mail
+ * as typed (lower-cased), whether or not it exists, so the answer reveals nothing about accounts.
+ */
+export function loginAccountLimiter(ctx: ApiContext, emailOf: (req: Request) => string | undefined): RateLimitRequestHandler {
+  return limiter(ctx, 'login-account', ctx.config.RATE_LIMIT_LOGIN_ACCOUNT, 'failed sign-ins', {
+    keyGenerator: (req) => emailOf(req) as string,
+    // No account named (the body fails validation anyway): only the per-address limit applies.
+    skip: (req) => emailOf(req) === undefined,
+    window: ctx.config.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW,
+    skipSuccessfulRequests: true,
+    from: 'for this account',
+  });
+}
+
+/** POST /api/tracking/lookup: each answer says whether an order number and e-mail belong together. */
+export function orderFindLimiter(ctx: ApiContext): RateLimitRequestHandler {
+  return limiter(ctx, 'order-find', ctx.config.RATE_LIMIT_ORDER_FIND, 'order searches');
 }
 
 /**
@@ -79,6 +109,7 @@ export function rateLimits(ctx: ApiContext): Router {
   const router = express.Router();
   router.post('/api/checkout', checkoutLimiter(ctx));
   router.use('/api/orders/:orderId', orderLookupLimiter(ctx));
-  router.post('/api/admin/login', loginLimiter(ctx));
+  router.post('/api/tracking/lookup', orderFindLimiter(ctx));
+  router.post('/api/staff/login', loginLimiter(ctx));
   return router;
 }

@@ -29,8 +29,13 @@ function resumePoint(req: Request): number | undefined {
   return Number(value.trim());
 }
 
-/** EventSource cannot send an Authorization header, so admin streams also take `?token=` (it lands in access logs). */
-function requireAdmin(ctx: ApiContext, req: Request): void {
+/**
+ * EventSource cannot send an Authorization header, so admin streams also take `?token=` (it lands in access
+ * logs). A staff session (any role) is enough on its own: staff pages follow the stream with their cookie.
+ */
+async function requireAdmin(ctx: ApiContext, req: Request): Promise<void> {
+  const tokenGiven = req.header('Authorization') !== undefined || queryString(req, 'token') !== undefined;
+  if (!tokenGiven && (await req.staffAuth?.resolve())) return;
   const given = Buffer.from(/^Bearer (.+)$/.exec(req.header('Authorization') ?? '')?.[1] ?? queryString(req, 'token') ?? '');
   const expected = Buffer.from(ctx.config.ADMIN_API_TOKEN);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -63,13 +68,13 @@ export function streamRoutes(ctx: ApiContext): Router {
   });
 
   router.get('/api/admin/stream', async (req, res) => {
-    requireAdmin(ctx, req);
+    await requireAdmin(ctx, req);
     // Every order since the beginning is too much to replay unasked: without an id the stream starts live.
     await serve(req, res, { after: resumePoint(req) });
   });
 
-  router.get('/api/admin/stream/stats', (req, res) => {
-    requireAdmin(ctx, req);
+  router.get('/api/admin/stream/stats', async (req, res) => {
+    await requireAdmin(ctx, req);
     res.json(streamStats(ctx));
   });
 

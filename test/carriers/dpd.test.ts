@@ -1,27 +1,6 @@
-import { CarrierRejectedError, CarrierUnavailableError, type TrackingStatus } from '../../activities/shipping/carrier';
 import { DpdTracker, dpdEventStatus } from '../../activities/shipping/carriers/dpd';
 import { dpdFixture, dpdFixtureParcels, startFakeDpd, type FakeDpd } from '../fakes/carriers/dpdServer';
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function rejection(p: Promise<unknown>): Promise<CarrierRejectedError> {
-  const err = await failure(p);
-  expect(err).toBeInstanceOf(CarrierRejectedError);
-  return err as CarrierRejectedError;
-}
-
-async function unavailability(p: Promise<unknown>): Promise<CarrierUnavailableError> {
-  const err = await failure(p);
-  expect(err).toBeInstanceOf(CarrierUnavailableError);
-  return err as CarrierUnavailableError;
-}
+import { expectStatuses, itMapsJourneys, itRetriesTransientFailures, rejection, useFake, type JourneyCase } from '../helpers/carriers';
 
 const parcels = dpdFixtureParcels();
 const postcodes = new Map(parcels.map((p) => [p.parcelNumber, p.postcode]));
@@ -29,42 +8,26 @@ const postcodes = new Map(parcels.map((p) => [p.parcelNumber, p.postcode]));
 let fake: FakeDpd;
 let tracker: DpdTracker;
 
-beforeAll(async () => {
+useFake(async () => {
   fake = await startFakeDpd();
   tracker = new DpdTracker({ baseUrl: fake.url, postcodeFor: async (tn) => postcodes.get(tn), timeoutMs: 2000 });
-});
-
-afterAll(() => fake.close());
-
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.failNext(0, 503);
+  return fake;
 });
 
 describe('DPD UK parcel events → normalised tracking', () => {
-  const cases: Array<{ events: string; status: TrackingStatus; statuses: TrackingStatus[] }> = [
-    { events: 'delivered.json', status: 'DELIVERED', statuses: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'] },
-    { events: 'in-transit.json', status: 'IN_TRANSIT', statuses: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT'] },
-    { events: 'attempted-delivery.json', status: 'ATTEMPTED_DELIVERY', statuses: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY'] },
-    {
-      events: 'returned.json',
-      status: 'RETURNED_TO_SENDER',
-      statuses: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY', 'RETURNED_TO_SENDER', 'RETURNED_TO_SENDER'],
-    },
+  // `fixture` is the parcel's events file; parcelevents carries no estimate.
+  const cases: JourneyCase[] = [
+    { fixture: 'delivered.json', status: 'DELIVERED', events: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'] },
+    { fixture: 'in-transit.json', status: 'IN_TRANSIT', events: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT'] },
+    { fixture: 'attempted-delivery.json', status: 'ATTEMPTED_DELIVERY', events: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY'] },
+    { fixture: 'returned.json', status: 'RETURNED_TO_SENDER', events: ['CONFIRMED', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY', 'RETURNED_TO_SENDER', 'RETURNED_TO_SENDER'] },
   ];
 
-  it.each(cases)('$events: status from the latest event, events oldest first with their raw scans', async (c) => {
-    const parcel = parcels.find((p) => p.events === c.events)!;
-    const info = await tracker.track(parcel.parcelNumber);
-    expect(info.trackingNumber).toBe(parcel.parcelNumber);
-    expect(info.status).toBe(c.status);
-    expect(info.events.map((e) => e.status)).toEqual(c.statuses);
-    const times = info.events.map((e) => Date.parse(e.occurredAt));
-    expect(times).toEqual([...times].sort((a, b) => a - b));
-    // DPD lists newest first.
-    expect(info.events.map((e) => e.raw)).toEqual([...(dpdFixture(c.events) as { data: unknown[] }).data].reverse());
-    // parcelevents carries no estimate.
-    expect(info.estimatedDelivery).toBeUndefined();
+  itMapsJourneys({
+    cases,
+    trackingNumber: (c) => parcels.find((p) => p.events === c.fixture)!.parcelNumber,
+    track: (tn) => tracker.track(tn),
+    newestFirst: (c) => (dpdFixture(c.fixture) as { data: unknown[] }).data,
   });
 
   it('reads DPD times as UK wall-clock time, either side of the clocks going forward', async () => {
@@ -117,17 +80,12 @@ describe('DPD UK errors', () => {
     expect(err.message).not.toContain('ZZ9');
   });
 
-  it('429 is worth retrying, after Retry-After', async () => {
-    fake.failNext(1, 429, 30);
-    const err = await unavailability(tracker.track('15501234560001'));
-    expect(err.retryAfterMs).toBe(30_000);
-    await expect(tracker.track('15501234560001')).resolves.toMatchObject({ status: 'DELIVERED' });
-  });
-
-  it('503 is worth retrying', async () => {
-    fake.failNext(1, 503);
-    const err = await unavailability(tracker.track('15501234560001'));
-    expect(err.retryAfterMs).toBeUndefined();
+  itRetriesTransientFailures({
+    fake: () => fake,
+    track: () => tracker.track('15501234560001'),
+    status: 'DELIVERED',
+    retryAfterSeconds: 30,
+    impatient: () => new DpdTracker({ baseUrl: fake.url, timeoutMs: 100 }).track('15501234560001'),
   });
 
   it('refused credentials (a gateway in front of DPD) are rejected as AUTH', async () => {
@@ -141,28 +99,21 @@ describe('DPD UK errors', () => {
       await gated.close();
     }
   });
-
-  it('a timeout is worth retrying', async () => {
-    fake.stallNext(1000);
-    const impatient = new DpdTracker({ baseUrl: fake.url, timeoutMs: 100 });
-    const err = await unavailability(impatient.track('15501234560001'));
-    expect(err.message).toMatch(/timed out after 100 ms/);
-  });
 });
 
 describe('DPD UK status mapping', () => {
   it('maps the codes public trackers have seen', () => {
-    expect(dpdEventStatus('000', 'x')).toBe('CONFIRMED');
-    expect(dpdEventStatus('009', 'x')).toBe('IN_TRANSIT');
-    expect(dpdEventStatus('004', 'x')).toBe('IN_TRANSIT');
-    expect(dpdEventStatus('015', 'x')).toBe('OUT_FOR_DELIVERY');
+    const codeOnly = (code: string) => dpdEventStatus(code, 'x');
+    expectStatuses(codeOnly, [['000', 'CONFIRMED'], ['009', 'IN_TRANSIT'], ['004', 'IN_TRANSIT'], ['015', 'OUT_FOR_DELIVERY']]);
     expect(dpdEventStatus('001', 'Your parcel has been delivered')).toBe('DELIVERED');
   });
 
   it('reads the words for codes it does not know, and for returns whatever the code', () => {
-    expect(dpdEventStatus(null, "Your parcel is at the Pickup Shop and ready to collect")).toBe('READY_FOR_PICKUP');
-    expect(dpdEventStatus('999', 'We were unable to deliver your parcel')).toBe('ATTEMPTED_DELIVERY');
-    expect(dpdEventStatus('001', 'Your parcel has been delivered back to the sender')).toBe('RETURNED_TO_SENDER');
-    expect(dpdEventStatus(null, 'Your parcel will now be delivered on Friday')).toBeUndefined();
+    expectStatuses(dpdEventStatus, [
+      [null, 'Your parcel is at the Pickup Shop and ready to collect', 'READY_FOR_PICKUP'],
+      ['999', 'We were unable to deliver your parcel', 'ATTEMPTED_DELIVERY'],
+      ['001', 'Your parcel has been delivered back to the sender', 'RETURNED_TO_SENDER'],
+      [null, 'Your parcel will now be delivered on Friday', undefined],
+    ]);
   });
 });

@@ -1,42 +1,14 @@
-import { CarrierRejectedError, CarrierUnavailableError, type BookingRequest, type TrackingStatus } from '../../activities/shipping/carrier';
+import { CarrierRejectedError, CarrierUnavailableError } from '../../activities/shipping/carrier';
 import { DY_WAREHOUSE, EasyPostAdapter, gramsToOunces, type EasyPostAdapterOptions, type EasyPostCarrier } from '../../activities/shipping/carriers/easypost';
 import { startFakeEasyPost, type FakeEasyPost } from '../fakes/carriers/easypostServer';
+import { bookingRequest, failure, itMapsJourneys, useFake, type JourneyCase } from '../helpers/carriers';
 
 let fake: FakeEasyPost;
 
-beforeAll(async () => {
-  fake = await startFakeEasyPost();
-});
-
-afterAll(async () => {
-  await fake.close();
-});
+useFake(async () => (fake = await startFakeEasyPost()));
 
 function adapter(carrier: EasyPostCarrier, overrides: Partial<EasyPostAdapterOptions> = {}): EasyPostAdapter {
   return new EasyPostAdapter({ apiUrl: fake.url, apiKey: fake.apiKey, carrier, timeoutMs: 2_000, ...overrides });
-}
-
-let seq = 0;
-function bookingRequest(overrides: Partial<BookingRequest> = {}): BookingRequest {
-  seq += 1;
-  const orderNumber = `DY-${process.pid}-${seq}`;
-  return {
-    idempotencyKey: `shipment-${orderNumber}-1`,
-    orderNumber,
-    recipientName: 'Ada Lovelace',
-    address: { line1: '12 Test Street', line2: 'Flat 3', city: 'Leicester', postcode: 'LE1 1AA', country: 'GB' },
-    weightGrams: 750,
-    ...overrides,
-  };
-}
-
-async function failure<E extends Error>(p: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(type);
-  return err as E;
 }
 
 function requestsSince(before: number, method: string, path: RegExp) {
@@ -73,6 +45,7 @@ describe('EasyPost booking', () => {
       carrier: 'UPS',
       trackingNumber: shipment?.trackingCode,
       labelUrl: `${fake.url}/files/postage_label/${shipment?.id}.png`,
+      service: 'Standard',
     });
     expect(booking.trackingNumber).toMatch(/^1Z/);
     // Two UPS accounts offer Standard; the second is cheaper (7.10 against 7.85).
@@ -104,6 +77,16 @@ describe('EasyPost booking', () => {
     expect(fake.shipments.find((s) => s.trackingCode === ups.trackingNumber)?.selectedRate).toMatchObject({ service: 'Standard', rate: '7.85', carrier_account_id: 'ca_ups_main' });
     const [create] = requestsSince(before, 'POST', /^\/v2\/shipments$/);
     expect(create.body).toMatchObject({ shipment: { carrier_accounts: ['ca_ups_main'] } });
+  });
+
+  it("buys the service the store chose for this parcel, over the adapter's default", async () => {
+    const chosen = await adapter('RoyalMail', { service: 'RoyalMail48' }).book(bookingRequest({ service: 'RoyalMail24' }));
+    expect(chosen.service).toBe('RoyalMail24');
+    expect(fake.shipments.find((s) => s.trackingCode === chosen.trackingNumber)?.selectedRate).toMatchObject({ service: 'RoyalMail24', rate: '4.20' });
+    // A service the carrier does not offer is refused, never swapped for another.
+    const err = await failure(adapter('UPS').book(bookingRequest({ service: 'NextDayAirEarly' })), CarrierRejectedError);
+    expect(err.code).toBe('RATE.UNAVAILABLE');
+    expect(err.message).toContain('UPS NextDayAirEarly');
   });
 
   it('books once per idempotency key: a retry returns the same label without buying again', async () => {
@@ -178,14 +161,7 @@ describe('EasyPost booking', () => {
   });
 });
 
-interface Journey {
-  fixture: string;
-  status: TrackingStatus;
-  events: TrackingStatus[];
-  estimatedDelivery?: string;
-}
-
-const JOURNEYS: Journey[] = [
+const JOURNEYS: JourneyCase[] = [
   { fixture: 'label-created', status: 'LABEL_PURCHASED', events: [] },
   {
     fixture: 'delivered',
@@ -200,28 +176,19 @@ const JOURNEYS: Journey[] = [
 ];
 
 describe('EasyPost trackers → our tracking vocabulary', () => {
-  it('has a test for every tracker fixture', () => {
-    expect(Object.keys(fake.fixtures).sort()).toEqual(JOURNEYS.map((j) => j.fixture).sort());
-  });
-
-  it.each(JOURNEYS)('maps the $fixture tracker', async ({ fixture, status, events, estimatedDelivery }) => {
-    const { trackingCode, carrier } = fake.fixtures[fixture];
-    const info = await adapter(carrier as EasyPostCarrier).track(trackingCode);
-    expect(info).toMatchObject({ trackingNumber: trackingCode, status });
-    expect(info.events.map((e) => e.status)).toEqual(events);
-    expect(info.estimatedDelivery).toBe(estimatedDelivery);
-    for (const e of info.events) expect(e.raw).toHaveProperty('object', 'TrackingDetail');
+  const carrierOf = (trackingCode: string) => Object.values(fake.fixtures).find((f) => f.trackingCode === trackingCode)?.carrier as EasyPostCarrier;
+  itMapsJourneys({
+    cases: JOURNEYS,
+    fixtures: () => fake.fixtures,
+    trackingNumber: (c) => fake.fixtures[c.fixture].trackingCode,
+    track: (tn) => adapter(carrierOf(tn)).track(tn),
+    raw: (detail) => expect(detail).toHaveProperty('object', 'TrackingDetail'),
   });
 
   it('keeps what the carrier said through EasyPost: message, place, time and the raw detail', async () => {
-    const info = await adapter('RoyalMail').track(fake.fixtures.delivered.trackingCode);
-    expect(info.events.at(-1)).toMatchObject({
-      status: 'DELIVERED',
-      description: 'Delivered: Signed for by: HOLMES',
-      location: 'LIVERPOOL, L3, GB',
-      occurredAt: '2025-03-12T12:31:00.000Z',
-      raw: { status: 'delivered', message: 'Delivered' },
-    });
+    const last = (await adapter('RoyalMail').track(fake.fixtures.delivered.trackingCode)).events.at(-1);
+    expect(last).toMatchObject({ status: 'DELIVERED', description: 'Delivered: Signed for by: HOLMES', location: 'LIVERPOOL, L3, GB', occurredAt: '2025-03-12T12:31:00.000Z' });
+    expect(last?.raw).toMatchObject({ status: 'delivered', message: 'Delivered' });
   });
 
   it('asks for the tracker by code and carrier', async () => {

@@ -1,29 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CarrierRejectedError, CarrierUnavailableError, type TrackingStatus } from '../../activities/shipping/carrier';
 import { ROYAL_MAIL_EVENT_STATUS, RoyalMailTracker, royalMailCategoryStatus } from '../../activities/shipping/carriers/royalMail';
 import { royalMailFixture, startFakeRoyalMail, type FakeRoyalMail } from '../fakes/carriers/royalMailServer';
-
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function rejection(p: Promise<unknown>): Promise<CarrierRejectedError> {
-  const err = await failure(p);
-  expect(err).toBeInstanceOf(CarrierRejectedError);
-  return err as CarrierRejectedError;
-}
-
-async function unavailability(p: Promise<unknown>): Promise<CarrierUnavailableError> {
-  const err = await failure(p);
-  expect(err).toBeInstanceOf(CarrierUnavailableError);
-  return err as CarrierUnavailableError;
-}
+import { expectStatuses, itMapsJourneys, itRetriesTransientFailures, refusedUrl, rejection, unavailability, useFake, type JourneyCase } from '../helpers/carriers';
 
 function fixtureEvents(name: string): unknown[] {
   return (royalMailFixture(name) as { mailPieces: { events: unknown[] } }).mailPieces.events;
@@ -45,60 +22,23 @@ function withUnknownLatestCode(barcode: string, category: string): unknown {
 let fake: FakeRoyalMail;
 let tracker: RoyalMailTracker;
 
-beforeAll(async () => {
+useFake(async () => {
   fake = await startFakeRoyalMail({ extraPieces: [withUnknownLatestCode('QA199999991GB', 'DELIVERED')] });
   tracker = new RoyalMailTracker({ baseUrl: fake.url, clientId: fake.clientId, clientSecret: fake.clientSecret, timeoutMs: 2000 });
-});
-
-afterAll(() => fake.close());
-
-beforeEach(() => {
-  fake.requests.length = 0;
-  fake.failNext(0, 503);
+  return fake;
 });
 
 describe('Royal Mail Tracking API v2 → normalised tracking', () => {
-  const cases: Array<{ fixture: string; barcode: string; status: TrackingStatus; statuses: TrackingStatus[]; estimatedDelivery?: string }> = [
-    {
-      fixture: 'delivered.json',
-      barcode: 'QA100000001GB',
-      status: 'DELIVERED',
-      statuses: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'],
-      estimatedDelivery: '2026-03-05',
-    },
-    {
-      fixture: 'in-transit.json',
-      barcode: 'QA100000002GB',
-      status: 'IN_TRANSIT',
-      statuses: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'DELAYED', 'IN_TRANSIT'],
-      // Midnight BST on 12 June, as an instant.
-      estimatedDelivery: '2026-06-11T23:00:00.000Z',
-    },
-    {
-      fixture: 'attempted-delivery.json',
-      barcode: 'QA100000003GB',
-      status: 'ATTEMPTED_DELIVERY',
-      statuses: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY'],
-    },
-    {
-      fixture: 'returned.json',
-      barcode: 'QA100000004GB',
-      status: 'RETURNED_TO_SENDER',
-      statuses: ['CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'RETURNED_TO_SENDER', 'RETURNED_TO_SENDER'],
-    },
+  // in-transit: the estimate is midnight BST on 12 June, as an instant.
+  const cases: Array<JourneyCase & { barcode: string }> = [
+    { fixture: 'delivered.json', barcode: 'QA100000001GB', status: 'DELIVERED', events: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'], estimatedDelivery: '2026-03-05' },
+    { fixture: 'in-transit.json', barcode: 'QA100000002GB', status: 'IN_TRANSIT', events: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'DELAYED', 'IN_TRANSIT'], estimatedDelivery: '2026-06-11T23:00:00.000Z' },
+    { fixture: 'attempted-delivery.json', barcode: 'QA100000003GB', status: 'ATTEMPTED_DELIVERY', events: ['CONFIRMED', 'CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'ATTEMPTED_DELIVERY'] },
+    { fixture: 'returned.json', barcode: 'QA100000004GB', status: 'RETURNED_TO_SENDER', events: ['CARRIER_PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'RETURNED_TO_SENDER', 'RETURNED_TO_SENDER'] },
   ];
 
-  it.each(cases)('$fixture: status from the latest event, events oldest first with their raw scans', async (c) => {
-    const info = await tracker.track(c.barcode);
-    expect(info.trackingNumber).toBe(c.barcode);
-    expect(info.status).toBe(c.status);
-    expect(info.events.map((e) => e.status)).toEqual(c.statuses);
-    const times = info.events.map((e) => Date.parse(e.occurredAt));
-    expect(times).toEqual([...times].sort((a, b) => a - b));
-    // Royal Mail lists newest first (same-minute scans included), so oldest first is its list reversed.
-    expect(info.events.map((e) => e.raw)).toEqual([...fixtureEvents(c.fixture)].reverse());
-    expect(info.estimatedDelivery).toBe(c.estimatedDelivery);
-  });
+  // Royal Mail lists newest first, same-minute scans included.
+  itMapsJourneys({ cases, trackingNumber: (c) => c.barcode, track: (tn) => tracker.track(tn), newestFirst: (c) => fixtureEvents(c.fixture) });
 
   it('reads times with their offsets into UTC instants, and keeps names and locations', async () => {
     const info = await tracker.track('QA100000002GB');
@@ -135,19 +75,14 @@ describe('Royal Mail errors', () => {
     expect(err.message).toContain('E1142');
   });
 
-  it('429 / E0010 is worth retrying, after Retry-After', async () => {
-    fake.failNext(1, 429, 30);
-    const err = await unavailability(tracker.track('QA100000001GB'));
-    expect(err.retryAfterMs).toBe(30_000);
-    expect(err.message).toContain('E0010');
-    // The fault was transient: the next poll gets through.
-    await expect(tracker.track('QA100000001GB')).resolves.toMatchObject({ status: 'DELIVERED' });
-  });
-
-  it('503 is worth retrying', async () => {
-    fake.failNext(1, 503);
-    const err = await unavailability(tracker.track('QA100000001GB'));
-    expect(err.retryAfterMs).toBeUndefined();
+  // Royal Mail's rate limit says E0010; the next poll, after Retry-After, gets through.
+  itRetriesTransientFailures({
+    fake: () => fake,
+    track: () => tracker.track('QA100000001GB'),
+    status: 'DELIVERED',
+    retryAfterSeconds: 30,
+    rateLimitedSays: 'E0010',
+    impatient: () => new RoyalMailTracker({ baseUrl: fake.url, clientId: fake.clientId, clientSecret: fake.clientSecret, timeoutMs: 100 }).track('QA100000001GB'),
   });
 
   it('wrong credentials are rejected as AUTH, without leaking the secret', async () => {
@@ -158,19 +93,8 @@ describe('Royal Mail errors', () => {
     expect(fake.requests[0].status).toBe(401);
   });
 
-  it('a timeout is worth retrying', async () => {
-    fake.stallNext(1000);
-    const impatient = new RoyalMailTracker({ baseUrl: fake.url, clientId: fake.clientId, clientSecret: fake.clientSecret, timeoutMs: 100 });
-    const err = await unavailability(impatient.track('QA100000001GB'));
-    expect(err.message).toMatch(/timed out after 100 ms/);
-  });
-
   it('a refused connection is worth retrying', async () => {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    const nowhere = new RoyalMailTracker({ baseUrl: `http://127.0.0.1:${port}`, clientId: 'id', clientSecret: 'secret', timeoutMs: 2000 });
+    const nowhere = new RoyalMailTracker({ baseUrl: await refusedUrl(), clientId: 'id', clientSecret: 'secret', timeoutMs: 2000 });
     await unavailability(nowhere.track('QA100000001GB'));
   });
 
@@ -181,21 +105,25 @@ describe('Royal Mail errors', () => {
 
 describe('Royal Mail status mapping', () => {
   it('maps the documented event codes', () => {
-    expect(ROYAL_MAIL_EVENT_STATUS.EVKSP).toBe('DELIVERED');
-    expect(ROYAL_MAIL_EVENT_STATUS.EVKSF).toBe('DELIVERED');
-    expect(ROYAL_MAIL_EVENT_STATUS.EVGPD).toBe('OUT_FOR_DELIVERY');
-    expect(ROYAL_MAIL_EVENT_STATUS.EVKNA).toBe('ATTEMPTED_DELIVERY');
-    expect(ROYAL_MAIL_EVENT_STATUS.EVNDA).toBe('READY_FOR_PICKUP');
-    expect(ROYAL_MAIL_EVENT_STATUS.EVRTS).toBe('RETURNED_TO_SENDER');
+    expectStatuses((code: string) => ROYAL_MAIL_EVENT_STATUS[code], [
+      ['EVKSP', 'DELIVERED'],
+      ['EVKSF', 'DELIVERED'],
+      ['EVGPD', 'OUT_FOR_DELIVERY'],
+      ['EVKNA', 'ATTEMPTED_DELIVERY'],
+      ['EVNDA', 'READY_FOR_PICKUP'],
+      ['EVRTS', 'RETURNED_TO_SENDER'],
+    ]);
   });
 
   it('reads statusCategory words, worse news first', () => {
-    expect(royalMailCategoryStatus('IN TRANSIT')).toBe('IN_TRANSIT');
-    expect(royalMailCategoryStatus('DELIVERED')).toBe('DELIVERED');
-    expect(royalMailCategoryStatus('DELIVERY ATTEMPTED')).toBe('ATTEMPTED_DELIVERY');
-    expect(royalMailCategoryStatus('READY TO COLLECT')).toBe('READY_FOR_PICKUP');
-    expect(royalMailCategoryStatus('RETURNED TO SENDER')).toBe('RETURNED_TO_SENDER');
-    expect(royalMailCategoryStatus('SOMETHING ELSE')).toBeUndefined();
-    expect(royalMailCategoryStatus(undefined)).toBeUndefined();
+    expectStatuses(royalMailCategoryStatus, [
+      ['IN TRANSIT', 'IN_TRANSIT'],
+      ['DELIVERED', 'DELIVERED'],
+      ['DELIVERY ATTEMPTED', 'ATTEMPTED_DELIVERY'],
+      ['READY TO COLLECT', 'READY_FOR_PICKUP'],
+      ['RETURNED TO SENDER', 'RETURNED_TO_SENDER'],
+      ['SOMETHING ELSE', undefined],
+      [undefined, undefined],
+    ]);
   });
 });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FaultPlan, listenLocally, readBody } from './localServer';
 
 /** A local Slack incoming webhook: answers like Slack (200 `ok`, plain-text error words) and keeps what it got. */
 
@@ -28,55 +27,37 @@ export async function startFakeSlackWebhook(): Promise<FakeSlackWebhook> {
   const secretPath = `/services/TDYORDERS/BDYORDERS/${randomBytes(12).toString('hex')}`;
   const posts: Array<Record<string, unknown>> = [];
   const requests: FakeSlackWebhook['requests'] = [];
-  let faults: { remaining: number; status: number; retryAfterSeconds?: number } = { remaining: 0, status: 500 };
+  const faults = new FaultPlan(500);
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const path = (req.url ?? '/').split('?')[0];
-      const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
-        requests.push({ path, status, body });
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-        res.end(text);
-      };
-      if (req.method !== 'POST' || path !== secretPath) return answer(404, 'no_service');
-      if (faults.remaining > 0) {
-        faults.remaining -= 1;
-        const headers: Record<string, string> = faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
-        return answer(faults.status, ERROR_WORDS[faults.status] ?? 'error', headers);
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(body);
-      } catch {
-        return answer(400, 'invalid_payload');
-      }
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return answer(400, 'invalid_payload');
-      const record = payload as Record<string, unknown>;
-      if (typeof record.text !== 'string' && !Array.isArray(record.blocks)) return answer(400, 'no_text');
-      posts.push(record);
-      return answer(200, 'ok');
-    });
+  const server = await listenLocally(async (req, res) => {
+    const body = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0];
+    const answer = (status: number, text: string, headers: Record<string, string> = {}) => {
+      requests.push({ path, status, body });
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+      res.end(text);
+    };
+    if (req.method !== 'POST' || path !== secretPath) return answer(404, 'no_service');
+    const fault = faults.take();
+    if (fault) return answer(fault.status, ERROR_WORDS[fault.status] ?? 'error', fault.headers);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      return answer(400, 'invalid_payload');
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return answer(400, 'invalid_payload');
+    const record = payload as Record<string, unknown>;
+    if (typeof record.text !== 'string' && !Array.isArray(record.blocks)) return answer(400, 'no_text');
+    posts.push(record);
+    return answer(200, 'ok');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}${secretPath}`,
+    url: `${server.url}${secretPath}`,
     posts,
     requests,
-    failNext(n, status = 500, retryAfterSeconds) {
-      faults = { remaining: n, status, retryAfterSeconds };
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
+    close: server.close,
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { FaultPlan, listenLocally, readBody } from './localServer';
 
 /**
  * A local stand-in for Twilio's Messages API (2010-04-01) speaking its documented wire format: Basic auth,
@@ -61,86 +61,69 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const messages: FakeTwilioMessage[] = [];
   const requests: FakeTwilioRequest[] = [];
   const byToken = new Map<string, FakeTwilioMessage>();
-  let faults: { remaining: number; status: number; retryAfterSeconds?: number } = { remaining: 0, status: 500 };
+  const faults = new FaultPlan(500);
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const form = Object.fromEntries(new URLSearchParams(raw));
-      const path = (req.url ?? '/').split('?')[0];
-      const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        requests.push({ method: req.method ?? '', path, headers: req.headers, form, status });
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(body));
-      };
-      const fail = (e: TwilioError, headers?: Record<string, string>) =>
-        answer(e.status, { code: e.code, message: e.message, more_info: `https://www.twilio.com/docs/errors/${e.code}`, status: e.status }, headers);
+  const server = await listenLocally(async (req, res) => {
+    const raw = await readBody(req);
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    const path = (req.url ?? '/').split('?')[0];
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      requests.push({ method: req.method ?? '', path, headers: req.headers, form, status });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (e: TwilioError, headers?: Record<string, string>) =>
+      answer(e.status, { code: e.code, message: e.message, more_info: `https://www.twilio.com/docs/errors/${e.code}`, status: e.status }, headers);
 
-      const create = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
-      const fetchOne = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(path);
-      const pathSid = create?.[1] ?? fetchOne?.[1];
-      if (!pathSid) return fail({ status: 404, code: 20404, message: 'The requested resource was not found' });
-      if (!authorised(req.headers.authorization, accountSid, authToken) || decodeURIComponent(pathSid) !== accountSid) {
-        return fail({ status: 401, code: 20003, message: 'Authentication Error - invalid username' }, { 'www-authenticate': 'Basic realm="Twilio API"' });
-      }
+    const create = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
+    const fetchOne = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(path);
+    const pathSid = create?.[1] ?? fetchOne?.[1];
+    if (!pathSid) return fail({ status: 404, code: 20404, message: 'The requested resource was not found' });
+    if (!authorised(req.headers.authorization, accountSid, authToken) || decodeURIComponent(pathSid) !== accountSid) {
+      return fail({ status: 401, code: 20003, message: 'Authentication Error - invalid username' }, { 'www-authenticate': 'Basic realm="Twilio API"' });
+    }
 
-      if (fetchOne && req.method === 'GET') {
-        const found = messages.find((m) => m.sid === fetchOne[2]);
-        return found ? answer(200, resource(found, accountSid)) : fail({ status: 404, code: 20404, message: `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${fetchOne[2]}.json was not found` });
-      }
-      if (!create || req.method !== 'POST') return fail({ status: 405, code: 20004, message: 'Method not allowed' });
+    if (fetchOne && req.method === 'GET') {
+      const found = messages.find((m) => m.sid === fetchOne[2]);
+      return found ? answer(200, resource(found, accountSid)) : fail({ status: 404, code: 20404, message: `The requested resource /2010-04-01/Accounts/${accountSid}/Messages/${fetchOne[2]}.json was not found` });
+    }
+    if (!create || req.method !== 'POST') return fail({ status: 405, code: 20004, message: 'Method not allowed' });
 
-      if (faults.remaining > 0) {
-        faults.remaining -= 1;
-        const retry: Record<string, string> = faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
-        return fail(faults.status === 429 ? { status: 429, code: 20429, message: 'Too Many Requests' } : { status: faults.status, code: 20500, message: 'Internal Server Error' }, retry);
-      }
+    const fault = faults.take();
+    if (fault) {
+      return fail(fault.status === 429 ? { status: 429, code: 20429, message: 'Too Many Requests' } : { status: fault.status, code: 20500, message: 'Internal Server Error' }, fault.headers);
+    }
 
-      const token = headerValue(req.headers['i-twilio-idempotency-token']);
-      const repeat = token ? byToken.get(token) : undefined;
-      if (repeat) return answer(201, resource(repeat, accountSid));
+    const token = headerValue(req.headers['i-twilio-idempotency-token']);
+    const repeat = token ? byToken.get(token) : undefined;
+    if (repeat) return answer(201, resource(repeat, accountSid));
 
-      const problem = validate(form, from);
-      if (problem) return fail(problem);
+    const problem = validate(form, from);
+    if (problem) return fail(problem);
 
-      const message: FakeTwilioMessage = {
-        sid: `SM${randomBytes(16).toString('hex')}`,
-        to: form.To,
-        from: form.From,
-        body: form.Body,
-        numSegments: segments(form.Body),
-        idempotencyToken: token,
-        dateCreated: rfc2822(new Date()),
-      };
-      messages.push(message);
-      if (token) byToken.set(token, message);
-      return answer(201, resource(message, accountSid));
-    });
+    const message: FakeTwilioMessage = {
+      sid: `SM${randomBytes(16).toString('hex')}`,
+      to: form.To,
+      from: form.From,
+      body: form.Body,
+      numSegments: segments(form.Body),
+      idempotencyToken: token,
+      dateCreated: rfc2822(new Date()),
+    };
+    messages.push(message);
+    if (token) byToken.set(token, message);
+    return answer(201, resource(message, accountSid));
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     accountSid,
     authToken,
     from,
     messages,
     requests,
-    failNext(n, status = 500, retryAfterSeconds) {
-      faults = { remaining: n, status, retryAfterSeconds };
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    failNext: (n, status, retryAfterSeconds) => faults.failNext(n, status, retryAfterSeconds),
+    close: server.close,
   };
 }
 

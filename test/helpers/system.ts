@@ -7,13 +7,12 @@ import { createApp } from '../../api/app';
 import type { ApiContext } from '../../api/context';
 import { createTemporalClient } from '../../api/temporal';
 import { createStripe } from '../../activities/payments/stripeClient';
-import { SandboxCarrierAdapter } from '../../activities/shipping/sandboxCarrier';
-import { createChannels } from '../../activities/notifications/channels/channels';
 import { createDb } from '../../db/connection';
 import { loadConfig } from '../../lib/config';
 import { waitFor } from '../../lib/processes';
 import { connectRedis } from '../../lib/redis';
 import { createOrderWorker } from '../../workers/createWorker';
+import { createActivityDeps } from '../../workers/activityDeps';
 
 // The SDK's own logs only when a run asks for them (TEST_LOG_LEVEL=info): expected retries are noise otherwise.
 try {
@@ -90,7 +89,7 @@ export async function startSystem(opts: { env?: Record<string, string>; worker?:
       taskQueue,
       workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
       shutdownGraceTime: '2s',
-      deps: { db, redis, stripe: ctx.stripe, carrier: new SandboxCarrierAdapter({ baseUrl: config.CARRIER_URL as string }), config, channels: createChannels(config, db) },
+      deps: createActivityDeps(config, db, redis, ctx.stripe),
     });
     running = worker.run();
   }

@@ -46,6 +46,10 @@ export function announcementsFor(e: AnnouncedEvent): Announcement[] {
     if (PROBLEM_TRACKING.includes(status)) return [{ template: 'delivery_problem', audience: 'customer', data }];
     return [];
   }
+  if (e.type === 'return_requested') return [{ template: 'return_update', audience: 'customer', data: { ...data, returnStatus: 'requested' } }];
+  if (e.type === 'return_received') return [{ template: 'return_update', audience: 'customer', data: { ...data, returnStatus: 'received' } }];
+  if (e.type === 'return_refunded') return [{ template: 'return_update', audience: 'customer', data: { ...data, returnStatus: 'refunded' } }];
+  if (e.type === 'lines_refunded') return [{ template: 'refund_issued', audience: 'customer', data }];
   if (e.type === 'dispute_opened') return [{ template: 'admin_dispute', audience: 'admin', data }];
   if (e.type === 'late_payment_refunded') return [{ template: 'refund_issued', audience: 'customer', data }];
   return [];

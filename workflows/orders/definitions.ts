@@ -14,8 +14,13 @@ export const ORDER_STATUSES = [
   'PROCESSING',
   'PICKING',
   'PACKED',
+  'PARTIALLY_SHIPPED',
   'SHIPPED',
+  'PARTIALLY_DELIVERED',
   'DELIVERED',
+  'RETURN_REQUESTED',
+  'PARTIALLY_RETURNED',
+  'RETURNED',
   'NEEDS_ATTENTION',
   'CANCELLED',
   'REFUNDED',
@@ -29,8 +34,21 @@ export const CANCELLABLE_STATUSES: readonly OrderStatus[] = ['PENDING', 'AWAITIN
 export const CANCEL_REASONS = ['PAYMENT_FAILED', 'PAYMENT_TIMEOUT', 'CUSTOMER_CANCELLED', 'ADMIN_CANCELLED', 'PAYMENT_SETUP_FAILED'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
-export const ATTENTION_REASONS = ['CARRIER_REJECTED', 'DELIVERY_EXCEPTION', 'RETURNED_TO_SENDER', 'DISPUTE', 'PAYMENT_MISMATCH'] as const;
+export const ATTENTION_REASONS = ['CARRIER_REJECTED', 'DELIVERY_EXCEPTION', 'RETURNED_TO_SENDER', 'STALE', 'DISPUTE', 'PAYMENT_MISMATCH'] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
+
+/** The customer's delivery promise; the carrier that keeps it is picked by rate (activities/shipping/rates). */
+export const SERVICE_LEVELS = ['standard', 'express', 'next_day'] as const;
+export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
+
+/** How the order's carrier was picked: automatically (cheapest that keeps the promise) or by an admin. */
+export interface CarrierChoice {
+  carrier: string;
+  service: string;
+  costPence: number;
+  reason: string;
+  overriddenBy?: string;
+}
 
 export const WAREHOUSE_MODES = ['auto', 'manual'] as const;
 export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];
@@ -58,6 +76,8 @@ export interface OrderTimings {
   activityRetryMaxInterval: Duration;
   /** Absent on orders started before notifications existed. */
   notificationMaxAttempts?: number;
+  /** No tracking news for this long raises a STALE exception; absent on orders from before multi-parcel shipping. */
+  trackingStaleAfter?: Duration;
 }
 
 export interface OrderInput {
@@ -65,6 +85,8 @@ export interface OrderInput {
   customer: { email: string; name: string; phone?: string };
   items: OrderItemInput[];
   shippingAddress: AddressInput;
+  /** Absent on orders placed before shipping was charged: those ship standard, free. */
+  shippingOption?: ServiceLevel;
   timings: OrderTimings;
 }
 
@@ -95,6 +117,8 @@ export interface ShortLine {
 
 export interface ParcelInput {
   weightGrams: number;
+  /** Which lines went into this parcel; absent for a single parcel holding everything. */
+  lines?: Array<{ lineNo: number; quantity: number }>;
 }
 
 export interface ShipmentView {
@@ -103,6 +127,32 @@ export interface ShipmentView {
   status: string;
   events: Array<{ status: string; description: string; occurredAt: string; location?: string }>;
   estimatedDelivery?: string;
+  /** Present from multi-parcel shipping on: one entry per parcel, each its own child workflow. */
+  shipmentNo?: number;
+  service?: string;
+  lines?: Array<{ lineNo: number; sku: string; quantity: number }>;
+  weightGrams?: number;
+  labelUrl?: string;
+  exception?: { reason: string; detail: string };
+  closedAs?: 'REPLACED' | 'REFUNDED' | 'CANCELLED';
+  replacesShipmentNo?: number;
+}
+
+export interface ReturnView {
+  returnNo: number;
+  lines: Array<{ lineNo: number; sku: string; quantity: number; refundPence: number }>;
+  reason: string;
+  status: 'REQUESTED' | 'LABEL_ISSUED' | 'IN_TRANSIT' | 'REFUNDED' | 'FAILED';
+  trackingNumber?: string;
+  carrier?: string;
+  refundPence?: number;
+  requestedAt: string;
+}
+
+export interface ReturnRequest {
+  lines: Array<{ lineNo: number; quantity: number }>;
+  reason: string;
+  actor: string;
 }
 
 export interface OrderView {
@@ -118,6 +168,10 @@ export interface OrderView {
   refundedPence: number;
   warehouse: { pickedBy?: string; packedBy?: string; parcels: ParcelInput[] };
   shipment?: ShipmentView;
+  shipments?: ShipmentView[];
+  returns?: ReturnView[];
+  shippingOption?: ServiceLevel;
+  carrierChoice?: CarrierChoice;
   returnWindowEndsAt?: string;
 }
 
@@ -161,10 +215,15 @@ export interface CancelRequest {
   note?: string;
 }
 
+export const ATTENTION_ACTIONS = ['retry', 'cancel', 'reship', 'refund_lines', 'resolve'] as const;
+
 export interface AttentionResolution {
-  action: 'retry' | 'cancel';
+  /** retry/resolve: carry on (book again, or keep following the parcel); reship and refund_lines act on one parcel. */
+  action: (typeof ATTENTION_ACTIONS)[number];
   actor: string;
   note?: string;
+  /** Which parcel, when several need attention; the oldest exception otherwise. */
+  shipmentNo?: number;
 }
 
 export const paymentSignal = defineSignal<[PaymentSignal]>('payment');
@@ -179,6 +238,12 @@ export const packedSignal = defineSignal<[PackedSignal]>('packed');
 export const checkoutUpdate = defineUpdate<CheckoutResult>('checkout');
 export const cancelUpdate = defineUpdate<OrderView, [CancelRequest]>('cancel');
 export const resolveAttentionUpdate = defineUpdate<OrderView, [AttentionResolution]>('resolveAttention');
+
+/** Before shipping only: an admin sends the order with another carrier; the new cost and reason are recorded. */
+export const overrideCarrierUpdate = defineUpdate<CarrierChoice, [{ carrier: string; actor: string; note?: string }]>('overrideCarrier');
+
+/** After delivery, inside the return window: some lines come back (a child workflow per return). */
+export const requestReturnUpdate = defineUpdate<ReturnView, [ReturnRequest]>('requestReturn');
 
 export const orderStateQuery = defineQuery<OrderView>('orderState');
 

@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  type ChildWorkflowHandle,
   condition,
   isCancellation,
   log,
@@ -9,13 +10,20 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import type { OrderEventInput } from '../../activities/orders/recordOrderEvent';
 import { type Announcement, announcementsFor } from './announcements';
+import { aggregateStatus, assignParcels, attentionReasonOf, everythingReturned, returnableQuantities, unitsOf } from './parcels';
+import { shipmentWorkflow } from '../shipping/shipmentWorkflow';
+import { type Parcel, shipmentInstructionSignal, type ShipmentUpdate, shipmentUpdateSignal, shipmentWorkflowId } from '../shipping/definitions';
+import { returnWorkflow } from '../returns/returnWorkflow';
+import { type ReturnResult, returnWorkflowId } from '../returns/definitions';
 import { AttentionReasonKey, CustomerEmailKey, OrderStatusKey, OrderTotalPenceKey } from '../../temporal-config/searchAttributes';
 import {
   type AttentionReason,
@@ -24,8 +32,14 @@ import {
   type CancelReason,
   type CancelRequest,
   cancelUpdate,
+  type CarrierChoice,
   type CheckoutResult,
   checkoutUpdate,
+  overrideCarrierUpdate,
+  type ReturnRequest,
+  requestReturnUpdate,
+  type ReturnView,
+  type ShipmentView,
   disputeSignal,
   eraseCustomerSignal,
   type OrderInput,
@@ -68,6 +82,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   // Orders started before notifications existed replay without them.
   const notificationsOn = patched('customer-notifications');
   const pendingSends: Array<Promise<void>> = [];
+  // Orders started before multi-parcel shipping keep their single sandbox parcel on replay.
+  const parcelsOn = patched('shipments-as-children');
   const tracking = proxyActivities<Activities>({
     startToCloseTimeout: '30 days',
     heartbeatTimeout: Math.max(3 * msToNumber(timings.carrierPollInterval), 10_000),
@@ -93,6 +109,15 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let eventNo = 0;
   const seenEvents = new Set<string>();
   const latePayments: PaymentSignal[] = [];
+  // Multi-parcel shipping: each parcel a child workflow that reports here; one queue so the log keeps order.
+  const inbox: ShipmentUpdate[] = [];
+  const children = new Map<number, ChildWorkflowHandle<typeof shipmentWorkflow>>();
+  const exceptions: Array<{ shipmentNo: number; reason: AttentionReason; detail: string }> = [];
+  const resolutions: Array<{ r: AttentionResolution; done: boolean; error?: string }> = [];
+  const returnRequests: Array<{ req: ReturnRequest; view?: ReturnView; error?: string }> = [];
+  const finishedReturns: Array<{ returnNo: number; result?: ReturnResult; error?: string }> = [];
+  let handedToCarrier = false;
+  let resumeAt: OrderStatus = 'PACKED';
   const refundedIntents = new Set<string>();
 
   const isTerminal = () => TERMINAL_STATUSES.includes(state.status);
@@ -194,6 +219,52 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     upsertSearchAttributes([{ key: CustomerEmailKey, value: null }]);
   });
 
+  setHandler(shipmentUpdateSignal, (u) => {
+    inbox.push(u);
+  });
+
+  setHandler(
+    overrideCarrierUpdate,
+    async (o: { carrier: string; actor: string; note?: string }) => {
+      const choice = await db.recordCarrierOverride({ orderNumber, carrier: o.carrier, actor: o.actor, note: o.note });
+      state.carrierChoice = choice;
+      await record({ type: 'carrier_overridden', actor: o.actor, reason: choice.reason, data: { ...choice, note: o.note } });
+      return choice;
+    },
+    {
+      validator: (_o: { carrier: string; actor: string; note?: string }) => {
+        if (!parcelsOn) throw ApplicationFailure.nonRetryable('this order ships with the sandbox carrier only', 'NotOverridable');
+        if (isTerminal()) throw ApplicationFailure.nonRetryable(`order is already ${state.status}`, 'NotOverridable');
+        if ((state.shipments ?? []).some((sh) => sh.trackingNumber)) throw ApplicationFailure.nonRetryable('a parcel has already been booked: the carrier can no longer change', 'NotOverridable');
+      },
+    },
+  );
+
+  setHandler(
+    requestReturnUpdate,
+    async (req) => {
+      const entry: { req: ReturnRequest; view?: ReturnView; error?: string } = { req };
+      returnRequests.push(entry);
+      await condition(() => entry.view !== undefined || entry.error !== undefined);
+      if (entry.error) throw ApplicationFailure.nonRetryable(entry.error, 'ReturnRefused');
+      return entry.view as ReturnView;
+    },
+    {
+      validator: (req) => {
+        if (!parcelsOn || !state.returnWindowEndsAt) throw ApplicationFailure.nonRetryable(`order is ${state.status}: returns open once it is delivered`, 'ReturnRefused');
+        if (Date.now() >= Date.parse(state.returnWindowEndsAt)) {
+          throw ApplicationFailure.nonRetryable(`the return window closed on ${state.returnWindowEndsAt}`, 'ReturnWindowClosed');
+        }
+        const left = returnableQuantities(state.lines, state.shipments ?? [], state.returns ?? []);
+        for (const l of req.lines) {
+          const max = left.get(l.lineNo);
+          if (max === undefined) throw ApplicationFailure.nonRetryable(`line ${l.lineNo} is not a delivered line of this order`, 'ReturnRefused');
+          if (l.quantity > max) throw ApplicationFailure.nonRetryable(`line ${l.lineNo}: only ${max} can still be returned`, 'ReturnRefused');
+        }
+      },
+    },
+  );
+
   setHandler(pickedSignal, (s) => {
     picked ??= s;
   });
@@ -211,7 +282,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     {
       validator: (_req: CancelRequest) => {
         if (isTerminal()) throw ApplicationFailure.nonRetryable(`order is already ${state.status}`, 'NotCancellable');
-        if (shipped || bookingInFlight || !(CANCELLABLE_STATUSES.includes(state.status) || state.status === 'NEEDS_ATTENTION')) {
+        const booked = (state.shipments ?? []).some((sh) => sh.trackingNumber);
+        const parcelsMoving = handedToCarrier && (booked || state.status !== 'NEEDS_ATTENTION');
+        if (shipped || bookingInFlight || parcelsMoving || !(CANCELLABLE_STATUSES.includes(state.status) || state.status === 'NEEDS_ATTENTION')) {
           throw ApplicationFailure.nonRetryable('order has been handed to the carrier: request a return instead', 'NotCancellable');
         }
       },
@@ -221,14 +294,30 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   setHandler(
     resolveAttentionUpdate,
     async (r) => {
-      resolution = r;
-      await condition(() => state.status !== 'NEEDS_ATTENTION');
+      if (!handedToCarrier) {
+        resolution = r;
+        await condition(() => state.status !== 'NEEDS_ATTENTION');
+        return state;
+      }
+      // Parcels each have their own problem: the update answers once this one decision has been carried out.
+      const entry: { r: AttentionResolution; done: boolean; error?: string } = { r, done: false };
+      resolutions.push(entry);
+      await condition(() => entry.done);
+      if (entry.error) throw ApplicationFailure.nonRetryable(entry.error, 'ResolutionFailed');
       return state;
     },
     {
       validator: (r) => {
         if (state.status !== 'NEEDS_ATTENTION') throw ApplicationFailure.nonRetryable(`order is ${state.status}, not NEEDS_ATTENTION`, 'NotInAttention');
-        if (r.action === 'cancel' && shipped) throw ApplicationFailure.nonRetryable('order has shipped: it cannot be cancelled', 'NotCancellable');
+        const booked = shipped || (state.shipments ?? []).some((sh) => sh.trackingNumber);
+        if (r.action === 'cancel' && booked) throw ApplicationFailure.nonRetryable('order has shipped: it cannot be cancelled', 'NotCancellable');
+        if (!handedToCarrier) {
+          if (r.action !== 'retry' && r.action !== 'cancel') throw ApplicationFailure.nonRetryable(`${r.action} applies to a parcel with the carrier; this order has none yet`, 'NotApplicable');
+          return;
+        }
+        const target = r.shipmentNo === undefined ? exceptions[0] : exceptions.find((x) => x.shipmentNo === r.shipmentNo);
+        if (!target && r.action !== 'cancel') throw ApplicationFailure.nonRetryable(`parcel ${r.shipmentNo ?? ''} has no open problem`.replace('  ', ' '), 'NotApplicable');
+        if (r.action === 'reship' && target?.reason === 'CARRIER_REJECTED') throw ApplicationFailure.nonRetryable('the parcel was never booked: retry the booking (perhaps with another carrier) instead', 'NotApplicable');
       },
     },
   );
@@ -314,6 +403,289 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     return cancelRequest ? undefined : take();
   }
 
+  // ---- Multi-parcel shipping: each parcel a child workflow, this order the one writer of their news -----
+  const shipmentTimings = {
+    carrierPollInterval: timings.carrierPollInterval,
+    staleAfter: timings.trackingStaleAfter ?? '5 days',
+    activityRetryMaxInterval: timings.activityRetryMaxInterval,
+  };
+  const shipmentOf = (no: number): ShipmentView | undefined => (state.shipments ?? []).find((sh) => sh.shipmentNo === no);
+
+  async function startShipment(parcel: Parcel, replacesShipmentNo?: number): Promise<void> {
+    const shipments = (state.shipments ??= []);
+    const shipmentNo = shipments.length + 1;
+    const choice = state.carrierChoice as CarrierChoice;
+    shipments.push({ shipmentNo, carrier: choice.carrier, service: choice.service, trackingNumber: '', status: 'PENDING', events: [], lines: parcel.lines, weightGrams: parcel.weightGrams, replacesShipmentNo });
+    handedToCarrier = true;
+    const child = await startChild(shipmentWorkflow, {
+      workflowId: shipmentWorkflowId(orderNumber, 'outbound', shipmentNo),
+      args: [
+        {
+          orderNumber,
+          kind: 'outbound',
+          shipmentNo,
+          carrier: choice.carrier,
+          service: choice.service,
+          recipientName: input.customer.name,
+          address: input.shippingAddress,
+          parcel,
+          replacesShipmentNo,
+          notifyWorkflowId: workflowInfo().workflowId,
+          timings: shipmentTimings,
+        },
+      ],
+    });
+    children.set(shipmentNo, child);
+  }
+
+  async function applyUpdate(u: ShipmentUpdate): Promise<void> {
+    if (u.kind === 'return') return applyReturnUpdate(u);
+    const sh = shipmentOf(u.shipmentNo);
+    if (!sh || sh.closedAs) return;
+    if (u.type === 'booked') {
+      Object.assign(sh, { trackingNumber: u.booking.trackingNumber, carrier: u.booking.carrier, service: u.booking.service, labelUrl: u.booking.labelUrl, status: 'LABEL_PURCHASED' });
+      state.shipment ??= sh;
+      await record({
+        type: 'shipment_booked',
+        actor: `carrier:${sh.carrier}`,
+        data: { shipmentNo: sh.shipmentNo, carrier: sh.carrier, service: sh.service, trackingNumber: sh.trackingNumber, labelUrl: sh.labelUrl, lines: sh.lines, weightGrams: sh.weightGrams },
+        readModel: { carrier: sh.carrier, trackingNumber: sh.trackingNumber },
+      });
+    } else if (u.type === 'tracking') {
+      sh.status = u.status;
+      sh.estimatedDelivery = u.estimatedDelivery ?? sh.estimatedDelivery;
+      sh.events.push(...u.events);
+      if (u.changed) {
+        await record({
+          type: 'tracking_updated',
+          actor: `carrier:${sh.carrier}`,
+          data: { shipmentNo: sh.shipmentNo, trackingNumber: sh.trackingNumber, status: u.status, latest: sh.events[sh.events.length - 1], estimatedDelivery: sh.estimatedDelivery },
+        });
+      }
+    } else {
+      sh.exception = { reason: u.reason, detail: u.detail };
+      const reason = attentionReasonOf(u.reason);
+      exceptions.push({ shipmentNo: u.shipmentNo, reason, detail: u.detail });
+      if (state.status === 'NEEDS_ATTENTION') {
+        await record({ type: 'shipment_exception', actor: 'system', reason, data: { shipmentNo: sh.shipmentNo, detail: u.detail } });
+        return;
+      }
+      resumeAt = state.status;
+      state.attentionReason = reason;
+      state.attentionDetail = u.detail;
+      await transition('NEEDS_ATTENTION', { actor: 'system', reason, data: { detail: u.detail, shipmentNo: sh.shipmentNo, trackingNumber: sh.trackingNumber || undefined, resumeAt } });
+    }
+  }
+
+  /** The parcels' statuses add up to the order's; nothing moves while a person is deciding. */
+  async function syncStatus(actor: string): Promise<void> {
+    if (state.status === 'NEEDS_ATTENTION' || isTerminal()) return;
+    const next = aggregateStatus(state.shipments ?? []);
+    if (!next || next === state.status) return;
+    const parcels = (state.shipments ?? []).filter((sh) => !sh.closedAs).map((sh) => ({ shipmentNo: sh.shipmentNo, carrier: sh.carrier, trackingNumber: sh.trackingNumber, status: sh.status }));
+    if (next === 'DELIVERED') state.returnWindowEndsAt = new Date(Date.now() + msToNumber(timings.returnWindow)).toISOString();
+    await transition(next, { actor, data: { parcels, returnWindowEndsAt: state.returnWindowEndsAt } });
+  }
+
+  /** Carries out one admin decision on one parcel's problem; the update that asked waits for the outcome. */
+  async function resolveOne(entry: { r: AttentionResolution; done: boolean; error?: string }): Promise<void> {
+    const { r } = entry;
+    try {
+      if (r.action === 'cancel') {
+        cancelRequest ??= { by: 'admin', actor: r.actor, note: r.note };
+        return;
+      }
+      const at = r.shipmentNo === undefined ? 0 : exceptions.findIndex((x) => x.shipmentNo === r.shipmentNo);
+      const target = exceptions[at];
+      if (!target) throw new Error(`parcel ${r.shipmentNo} has no open problem`);
+      const sh = shipmentOf(target.shipmentNo) as ShipmentView;
+      const child = children.get(target.shipmentNo) as ChildWorkflowHandle<typeof shipmentWorkflow>;
+      const lines = sh.lines ?? [];
+      if (r.action === 'retry' || r.action === 'resolve') {
+        await child.signal(shipmentInstructionSignal, { action: 'resume', carrier: state.carrierChoice?.carrier, service: state.carrierChoice?.service });
+        await record({ type: 'shipment_resumed', actor: r.actor, reason: target.reason, data: { shipmentNo: sh.shipmentNo, action: r.action, note: r.note } });
+      } else if (r.action === 'reship') {
+        const newNo = (state.shipments ?? []).length + 1;
+        await acts.reserveForReship({ orderNumber, shipmentNo: newNo, lines });
+        await child.signal(shipmentInstructionSignal, { action: 'close', closedAs: 'REPLACED' });
+        sh.closedAs = 'REPLACED';
+        await record({ type: 'reshipped', actor: r.actor, reason: target.reason, data: { shipmentNo: sh.shipmentNo, newShipmentNo: newNo, lines, note: r.note } });
+        await startShipment({ lines, weightGrams: sh.weightGrams ?? 0 }, sh.shipmentNo);
+      } else {
+        const byLine = new Map(state.lines.map((l) => [l.lineNo, l]));
+        const linesPence = lines.reduce((sum, l) => sum + (byLine.get(l.lineNo)?.unitPricePence ?? 0) * l.quantity, 0);
+        // When no parcel will ever arrive, the delivery charge was for nothing: it goes back too.
+        const othersLive = (state.shipments ?? []).some((o) => o !== sh && !o.closedAs);
+        const amountPence = linesPence + (othersLive ? 0 : (state.totals?.shippingPence ?? 0));
+        const payment = state.payment as NonNullable<OrderView['payment']>;
+        const refund = await acts.refundPayment({ orderNumber, paymentIntentId: payment.paymentIntentId, amountPence, reason: 'LINES_REFUNDED', key: `shipment-${sh.shipmentNo}-lines` });
+        state.refundedPence += amountPence;
+        await child.signal(shipmentInstructionSignal, { action: 'close', closedAs: 'REFUNDED' });
+        sh.closedAs = 'REFUNDED';
+        await record({ type: 'lines_refunded', actor: r.actor, reason: target.reason, data: { shipmentNo: sh.shipmentNo, lines, refundPence: amountPence, refundId: refund.refundId, note: r.note } });
+      }
+      sh.exception = undefined;
+      exceptions.splice(at, 1);
+      if (exceptions.length > 0) {
+        state.attentionReason = exceptions[0].reason;
+        state.attentionDetail = exceptions[0].detail;
+        upsertSearchAttributes([{ key: AttentionReasonKey, value: exceptions[0].reason }]);
+        return;
+      }
+      state.attentionReason = undefined;
+      state.attentionDetail = undefined;
+      if (aggregateStatus(state.shipments ?? []) === undefined) {
+        await transition('REFUNDED', { actor: r.actor, reason: 'ALL_LINES_REFUNDED', data: { refundedPence: state.refundedPence, note: r.note } });
+      } else {
+        await transition(resumeAt, { actor: r.actor, reason: 'ATTENTION_RETRY', data: { action: r.action, shipmentNo: sh.shipmentNo, note: r.note } });
+      }
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      entry.error = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    } finally {
+      entry.done = true;
+    }
+  }
+
+  /** Stops every parcel still waiting to be booked, then refunds and restocks the whole order. */
+  async function cancelBeforeBooking(req: CancelRequest): Promise<OrderView> {
+    const closing: Array<Promise<unknown>> = [];
+    for (const sh of state.shipments ?? []) {
+      const child = children.get(sh.shipmentNo as number);
+      if (sh.closedAs || !child) continue;
+      sh.closedAs = 'CANCELLED';
+      await child.signal(shipmentInstructionSignal, { action: 'close', closedAs: 'CANCELLED' });
+      closing.push(child.result().catch(() => undefined));
+    }
+    exceptions.length = 0;
+    for (const entry of resolutions.splice(0)) entry.done = true;
+    await Promise.all(closing);
+    return cancelPaid(req);
+  }
+
+  async function shipParcels(parcels: Parcel[], actor: string): Promise<OrderView> {
+    for (const parcel of parcels) await startShipment(parcel);
+    for (;;) {
+      await condition(() => inbox.length > 0 || resolutions.length > 0 || cancelRequest !== undefined);
+      if (cancelRequest) {
+        if (!(state.shipments ?? []).some((sh) => sh.trackingNumber)) return cancelBeforeBooking(cancelRequest);
+        cancelRequest = undefined;
+      }
+      const entry = resolutions.shift();
+      if (entry) await resolveOne(entry);
+      while (inbox.length > 0) await applyUpdate(inbox.shift() as ShipmentUpdate);
+      await syncStatus(state.shipments?.find((sh) => !sh.closedAs)?.carrier ? `carrier:${state.shipments?.find((sh) => !sh.closedAs)?.carrier}` : actor);
+      if (isTerminal()) return finish();
+      if (state.status === 'DELIVERED') return afterDelivery();
+    }
+  }
+
+  // ---- Returns: inside the window, each a child workflow; the order stays open until the last is done ---
+  const openReturns = () => (state.returns ?? []).filter((r) => r.status !== 'REFUNDED' && r.status !== 'FAILED').length;
+
+  async function startReturn(entry: { req: ReturnRequest; view?: ReturnView; error?: string }): Promise<void> {
+    // Two requests can pass the validator together; the second is measured against the first here.
+    const left = returnableQuantities(state.lines, state.shipments ?? [], state.returns ?? []);
+    const over = entry.req.lines.find((l) => l.quantity > (left.get(l.lineNo) ?? 0));
+    if (over) {
+      entry.error = `line ${over.lineNo}: only ${left.get(over.lineNo) ?? 0} can still be returned`;
+      return;
+    }
+    const returns = (state.returns ??= []);
+    const returnNo = returns.length + 1;
+    const byLine = new Map(state.lines.map((l) => [l.lineNo, l]));
+    const lines = entry.req.lines.map((l) => {
+      const line = byLine.get(l.lineNo) as (typeof state.lines)[number];
+      return { lineNo: l.lineNo, sku: line.sku, quantity: l.quantity, refundPence: line.unitPricePence * l.quantity };
+    });
+    const view: ReturnView = { returnNo, lines, reason: entry.req.reason, status: 'REQUESTED', requestedAt: new Date().toISOString() };
+    returns.push(view);
+    const allBack = everythingReturned(state.lines, returns);
+    const deliveryRefundPence = allBack && (state.shippingOption ?? 'standard') === 'standard' ? (state.totals?.shippingPence ?? 0) : 0;
+    await record({ type: 'return_requested', actor: entry.req.actor, reason: entry.req.reason, data: { returnNo, lines, deliveryRefundPence } });
+    if (state.status !== 'RETURN_REQUESTED') await transition('RETURN_REQUESTED', { actor: entry.req.actor, data: { returnNo } });
+    const delivered = (state.shipments ?? []).filter((sh) => !sh.closedAs);
+    const gramsPerUnit = Math.ceil(delivered.reduce((g, sh) => g + (sh.weightGrams ?? 0), 0) / Math.max(1, delivered.reduce((n, sh) => n + unitsOf(sh.lines ?? []), 0)));
+    const child = await startChild(returnWorkflow, {
+      workflowId: returnWorkflowId(orderNumber, returnNo),
+      args: [
+        {
+          orderNumber,
+          returnNo,
+          lines,
+          reason: entry.req.reason,
+          deliveryRefundPence,
+          paymentIntentId: (state.payment as NonNullable<OrderView['payment']>).paymentIntentId,
+          customer: { name: input.customer.name, address: input.shippingAddress },
+          carrier: state.carrierChoice?.carrier ?? 'royal-mail',
+          service: 'return',
+          weightGrams: Math.max(1, gramsPerUnit * unitsOf(lines)),
+          orderWorkflowId: workflowInfo().workflowId,
+          timings: shipmentTimings,
+        },
+      ],
+    });
+    child.result().then(
+      (result) => finishedReturns.push({ returnNo, result }),
+      (err: Error) => finishedReturns.push({ returnNo, error: (err as { cause?: Error }).cause?.message ?? err.message }),
+    );
+    entry.view = view;
+  }
+
+  async function applyReturnUpdate(u: ShipmentUpdate): Promise<void> {
+    const view = (state.returns ?? []).find((r) => r.returnNo === u.shipmentNo);
+    if (!view) return;
+    if (u.type === 'booked') {
+      Object.assign(view, { status: 'LABEL_ISSUED', trackingNumber: u.booking.trackingNumber, carrier: u.booking.carrier });
+      await record({ type: 'return_label_issued', actor: `carrier:${u.booking.carrier}`, data: { returnNo: view.returnNo, carrier: u.booking.carrier, trackingNumber: u.booking.trackingNumber } });
+    } else if (u.type === 'tracking' && u.changed) {
+      if (u.status !== 'DELIVERED') view.status = 'IN_TRANSIT';
+      await record({ type: 'return_tracking_updated', actor: `carrier:${view.carrier ?? 'carrier'}`, data: { returnNo: view.returnNo, trackingNumber: view.trackingNumber, status: u.status, latest: u.events[u.events.length - 1] } });
+    } else if (u.type === 'exception') {
+      await record({ type: 'return_parcel_exception', actor: 'system', reason: u.reason, data: { returnNo: view.returnNo, detail: u.detail } });
+    }
+  }
+
+  async function settleReturn(done: { returnNo: number; result?: ReturnResult; error?: string }): Promise<void> {
+    const view = (state.returns ?? []).find((r) => r.returnNo === done.returnNo) as ReturnView;
+    if (!done.result) {
+      view.status = 'FAILED';
+      await record({ type: 'return_failed', actor: 'system', reason: done.error, data: { returnNo: done.returnNo } });
+    } else {
+      view.status = 'REFUNDED';
+      view.refundPence = done.result.refundPence;
+      state.refundedPence += done.result.refundPence;
+      await record({ type: 'return_received', actor: 'warehouse', data: { returnNo: done.returnNo, restoredUnits: done.result.restoredUnits } });
+      await record({ type: 'return_refunded', actor: 'system', data: { returnNo: done.returnNo, refundPence: done.result.refundPence, refundId: done.result.refundId } });
+    }
+    if (openReturns() === 0) {
+      const every = everythingReturned(state.lines, state.returns ?? []);
+      const anyBack = (state.returns ?? []).some((r) => r.status === 'REFUNDED');
+      const next: OrderStatus = every ? 'RETURNED' : anyBack ? 'PARTIALLY_RETURNED' : 'DELIVERED';
+      if (next !== state.status) await transition(next, { actor: 'system', data: { returnNo: done.returnNo } });
+    }
+  }
+
+  async function afterDelivery(): Promise<OrderView> {
+    let windowClosed = false;
+    void sleep(Date.parse(state.returnWindowEndsAt as string) - Date.now()).then(() => {
+      windowClosed = true;
+    });
+    const waiting = () => returnRequests.filter((x) => !x.view && !x.error);
+    for (;;) {
+      await condition(() => waiting().length > 0 || finishedReturns.length > 0 || inbox.length > 0 || (windowClosed && openReturns() === 0));
+      for (const entry of waiting()) {
+        if (windowClosed) entry.error = `the return window closed on ${state.returnWindowEndsAt}`;
+        else await startReturn(entry);
+      }
+      while (inbox.length > 0) await applyUpdate(inbox.shift() as ShipmentUpdate);
+      while (finishedReturns.length > 0) await settleReturn(finishedReturns.shift() as { returnNo: number; result?: ReturnResult; error?: string });
+      if (windowClosed && openReturns() === 0 && waiting().length === 0) break;
+    }
+    await record({ type: 'return_window_closed', actor: 'system' });
+    return finish();
+  }
+
   // ---- Checkout: price, reserve, open the payment -------------------------------------------------------
   const recorded = await db.recordOrder(input);
   state.lines = recorded.lines;
@@ -363,7 +735,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   // ---- Fulfilment: the warehouse picks and packs --------------------------------------------------------
   await transition('PROCESSING', { actor: 'system', data: { warehouse: WAREHOUSE } });
   if (cancelRequest) return cancelPaid(cancelRequest);
+  // The warehouse gets a suggested split from the carriers' parcel limits; the carrier is chosen by rate.
+  const plan = parcelsOn ? await db.planOrderShipment(orderNumber) : undefined;
+  if (plan) {
+    state.carrierChoice = plan.choice;
+    state.shippingOption = plan.level;
+  }
   await transition('PICKING', { actor: 'system', data: { warehouse: WAREHOUSE, pickingList: state.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) } });
+  if (plan) await record({ type: 'picking_list_planned', actor: 'system', data: { parcels: plan.parcels, carrier: plan.choice.carrier, service: plan.choice.service, reason: plan.choice.reason } });
 
   const pickedBy = await warehouseStep(() => picked, () => ({ by: 'auto-warehouse' }));
   if (!pickedBy) return cancelPaid(pendingCancel());
@@ -371,11 +750,15 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   await record({ type: 'picked', actor: `warehouse:${pickedBy.by}`, data: { warehouse: WAREHOUSE } });
 
   const itemCount = state.lines.reduce((n, l) => n + l.quantity, 0);
-  const packedBy = await warehouseStep(() => packed, () => ({ by: 'auto-warehouse', parcels: [{ weightGrams: itemCount * ESTIMATED_GRAMS_PER_ITEM }] }));
+  const autoParcels = plan
+    ? plan.parcels.map((p) => ({ weightGrams: p.weightGrams, lines: p.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity })) }))
+    : [{ weightGrams: itemCount * ESTIMATED_GRAMS_PER_ITEM }];
+  const packedBy = await warehouseStep(() => packed, () => ({ by: 'auto-warehouse', parcels: autoParcels }));
   if (!packedBy) return cancelPaid(pendingCancel());
   state.warehouse.packedBy = packedBy.by;
   state.warehouse.parcels = packedBy.parcels;
   await transition('PACKED', { actor: `warehouse:${packedBy.by}`, data: { parcels: packedBy.parcels } });
+  if (parcelsOn) return shipParcels(assignParcels(state.lines, packedBy.parcels), `warehouse:${packedBy.by}`);
 
   // ---- Shipping: book with the carrier, then follow the parcel ------------------------------------------
   for (;;) {

@@ -48,6 +48,7 @@ const ATTENTION_WORDS: Record<AttentionReason, string> = {
   CARRIER_REJECTED: 'The carrier refused the booking',
   DELIVERY_EXCEPTION: 'The carrier reported a delivery exception',
   RETURNED_TO_SENDER: 'The parcel is being returned to us',
+  STALE: 'The carrier has had no news of the parcel for too long',
   DISPUTE: 'The customer disputed the payment',
   PAYMENT_MISMATCH: 'The amount paid does not match the order total',
 };

@@ -9,7 +9,7 @@ import {
   type TrackingInfo,
   type TrackingStatus,
 } from '../carrier';
-import { chronological, exchange, isTransient, isoInstant, placeName, unavailable, type HttpAnswer } from './oauth';
+import { exchange, isTransient, isoInstant, placeName, readScans, unavailable, type HttpAnswer } from './oauth';
 
 /**
  * EasyPost (API v2) as the one place labels are bought for every carrier we use: it rates a shipment with each
@@ -180,7 +180,8 @@ export class EasyPostAdapter implements CarrierAdapter {
     // A shipment left unbought (a crash before buying, or no rate until a person linked the carrier account) is
     // rated afresh: its old rates may have lapsed, or never included the carrier.
     const shipment = existing ? await this.rerate(existing) : await this.createShipment(req, reference);
-    const rate = this.cheapestRate(shipment);
+    // The store's choice for this parcel wins over the adapter's default service.
+    const rate = this.cheapestRate(shipment, req.service ?? this.service);
     const bought = shipmentSchema.safeParse(
       (await this.request('POST', `/v2/shipments/${encodeURIComponent(shipment.id)}/buy`, { rate: { id: rate.id } })).body,
     );
@@ -259,11 +260,11 @@ export class EasyPostAdapter implements CarrierAdapter {
     return { ...shipment, rates: parsed.data.rates };
   }
 
-  private cheapestRate(shipment: Shipment): Rate {
+  private cheapestRate(shipment: Shipment, service: string | undefined): Rate {
     const candidates = (shipment.rates ?? []).filter(
       (r) =>
         r.carrier === this.carrier &&
-        (this.service === undefined || r.service === this.service) &&
+        (service === undefined || r.service === service) &&
         (this.carrierAccountId === undefined || r.carrier_account_id === this.carrierAccountId),
     );
     let best: { rate: Rate; amount: bigint } | undefined;
@@ -277,7 +278,7 @@ export class EasyPostAdapter implements CarrierAdapter {
       .filter((m) => !m.carrier || m.carrier === this.carrier)
       .map((m) => (typeof m.message === 'string' ? m.message : JSON.stringify(m.message)))
       .join('; ');
-    const wanted = this.service ? `${this.carrier} ${this.service}` : this.carrier;
+    const wanted = service ? `${this.carrier} ${service}` : this.carrier;
     throw new CarrierRejectedError(`EasyPost offered no ${wanted} rate for shipment ${shipment.id}${why ? `: ${why}` : ''}`, 'RATE.UNAVAILABLE');
   }
 
@@ -287,6 +288,7 @@ export class EasyPostAdapter implements CarrierAdapter {
       carrier: shipment.selected_rate?.carrier ?? this.carrier,
       trackingNumber: shipment.tracking_code,
       labelUrl: shipment.postage_label?.label_url ?? undefined,
+      service: shipment.selected_rate?.service ?? undefined,
     };
   }
 
@@ -340,22 +342,16 @@ export class EasyPostAdapter implements CarrierAdapter {
 }
 
 function readEvents(tracker: Tracker): TrackingEvent[] {
-  const events: TrackingEvent[] = [];
-  for (const raw of tracker.tracking_details ?? []) {
-    const detail = trackingDetailSchema.safeParse(raw);
-    if (!detail.success) continue;
-    const occurredAt = isoInstant(detail.data.datetime);
-    if (!occurredAt) continue;
-    const { message, description, status, tracking_location: at } = detail.data;
-    events.push({
+  return readScans(tracker.tracking_details, trackingDetailSchema, 'oldest-first', ({ message, description, status, datetime, tracking_location: at }) => {
+    const occurredAt = isoInstant(datetime);
+    if (!occurredAt) return undefined;
+    return {
       status: mapStatus(status) ?? 'IN_TRANSIT',
       occurredAt,
       description: [message?.trim(), description?.trim()].filter(Boolean).join(': ') || status || 'EasyPost update',
       location: placeName(at?.city, at?.state, at?.zip, at?.country),
-      raw,
-    });
-  }
-  return chronological(events, 'oldest-first');
+    };
+  });
 }
 
 /** "7.47" → 7_470_000n millionths; exact, unlike parseFloat, so rates a fraction of a penny apart stay apart. */

@@ -1,16 +1,7 @@
 import { z } from 'zod';
-import { BookThroughEasyPost } from './bookThroughEasyPost';
-import {
-  CarrierRejectedError,
-  CarrierUnavailableError,
-  type Booking,
-  type BookingRequest,
-  type CarrierAdapter,
-  type TrackingEvent,
-  type TrackingInfo,
-  type TrackingStatus,
-} from '../carrier';
-import { ClientCredentialsTokens, chronological, errorSummary, exchange, isTransient, isoInstant, placeName, unavailable } from './oauth';
+import { CarrierRejectedError, CarrierUnavailableError, type CarrierAdapter, type TrackingEvent, type TrackingInfo, type TrackingStatus } from '../carrier';
+import { isoInstant, placeName, readScans } from './oauth';
+import { OAuthTrackingAdapter, refineException } from './oauthTracking';
 
 /**
  * FedEx Track API (Basic Integrated Visibility), `POST /track/v1/trackingnumbers`, with an OAuth token from
@@ -59,19 +50,8 @@ const FEDEX_STATUS: Readonly<Record<string, TrackingStatus>> = {
   CD: 'DELAYED', // clearance delay
 };
 
-/**
- * FedEx files a missed delivery ("customer not available or business closed") under the same DE code as a
- * real failure. Only the wording tells them apart; anything that needs a person (an address, damage, customs,
- * a refusal) stays a failure.
- */
-function refineException(status: TrackingStatus, texts: Array<string | undefined>): TrackingStatus {
-  if (status !== 'FAILURE') return status;
-  const words = texts.filter(Boolean).join(' ');
-  if (/return(ed|ing)? to (the )?(shipper|sender)/i.test(words)) return 'RETURNED_TO_SENDER';
-  if (/\baddress|\bincorrect|\bmissing|\bdamage|\brefus|\blost\b|\bcustoms\b/i.test(words)) return 'FAILURE';
-  if (/\battempt|not available|business (was )?closed|no one (was )?(home|available)/i.test(words)) return 'ATTEMPTED_DELIVERY';
-  return status;
-}
+/** FedEx files a missed delivery under the same DE code as a real failure: the words decide (oauthTracking.ts). */
+const wordsOf = (texts: Array<string | null | undefined>): string => texts.filter(Boolean).join(' ');
 
 function mapCode(...codes: Array<string | null | undefined>): TrackingStatus | undefined {
   for (const code of codes) {
@@ -127,61 +107,25 @@ const trackResponseSchema = z.object({
 
 type TrackResult = z.infer<typeof trackResultSchema>;
 
-export class FedExAdapter implements CarrierAdapter {
+export class FedExAdapter extends OAuthTrackingAdapter {
   readonly name = 'fedex';
-  /** Exposed so tests (and metrics, if wanted) can see how often a token was fetched. */
-  readonly tokens: ClientCredentialsTokens;
   private readonly apiUrl: string;
-  private readonly timeoutMs: number;
   private readonly locale: string;
-  private readonly bookings: BookThroughEasyPost;
 
   constructor({ apiUrl, clientId, clientSecret, bookings, timeoutMs = 10_000, locale = 'en_GB', now }: FedExAdapterOptions) {
-    this.apiUrl = apiUrl.replace(/\/+$/, '');
-    this.timeoutMs = timeoutMs;
+    const base = apiUrl.replace(/\/+$/, '');
+    super({ carrier: 'FedEx', bookings, timeoutMs, now, tokens: { tokenUrl: `${base}/oauth/token`, clientId, clientSecret, clientAuth: 'form' } });
+    this.apiUrl = base;
     this.locale = locale;
-    this.bookings = new BookThroughEasyPost('FedEx', bookings);
-    this.tokens = new ClientCredentialsTokens({
-      carrier: 'FedEx',
-      tokenUrl: `${this.apiUrl}/oauth/token`,
-      clientId,
-      clientSecret,
-      clientAuth: 'form',
-      timeoutMs,
-      now,
-    });
-  }
-
-  book(req: BookingRequest): Promise<Booking> {
-    return this.bookings.book(req);
-  }
-
-  cancel(trackingNumber: string): Promise<void> {
-    return this.bookings.cancel(trackingNumber);
   }
 
   async track(trackingNumber: string): Promise<TrackingInfo> {
     const what = `FedEx track ${trackingNumber}`;
-    const answer = await this.tokens.authorised((token) =>
-      exchange(
-        `${this.apiUrl}/track/v1/trackingnumbers`,
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-locale': this.locale },
-          body: JSON.stringify({ includeDetailedScans: true, trackingInfo: [{ trackingNumberInfo: { trackingNumber } }] }),
-        },
-        this.timeoutMs,
-        what,
-      ),
-    );
-
-    if (answer.status !== 200) {
-      const { code, message } = errorSummary(answer.body);
-      const detail = `${what}: ${answer.status} ${[code, message].filter(Boolean).join(' ') || 'no error detail'}`;
-      // 401 after a fresh token, or 403: our credentials or project, not the parcel; retry once someone fixes them.
-      if (isTransient(answer.status) || answer.status === 401 || answer.status === 403) throw unavailable(answer, detail);
-      throw new CarrierRejectedError(detail, code ?? `HTTP_${answer.status}`);
-    }
+    const answer = await this.trackingCall(what, `${this.apiUrl}/track/v1/trackingnumbers`, (token) => ({
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-locale': this.locale },
+      body: JSON.stringify({ includeDetailedScans: true, trackingInfo: [{ trackingNumberInfo: { trackingNumber } }] }),
+    }));
 
     const parsed = trackResponseSchema.safeParse(answer.body);
     if (!parsed.success) {
@@ -214,26 +158,19 @@ export class FedExAdapter implements CarrierAdapter {
 }
 
 function readEvents(result: TrackResult): TrackingEvent[] {
-  const events: TrackingEvent[] = [];
-  for (const raw of result.scanEvents ?? []) {
-    const scan = scanEventSchema.safeParse(raw);
-    if (!scan.success) continue;
-    const occurredAt = isoInstant(scan.data.date);
-    if (!occurredAt) continue;
-    const { eventType, derivedStatusCode, eventDescription, exceptionDescription, scanLocation } = scan.data;
+  return readScans(result.scanEvents, scanEventSchema, 'newest-first', (scan) => {
+    const occurredAt = isoInstant(scan.date);
+    if (!occurredAt) return undefined;
+    const { eventType, derivedStatusCode, eventDescription, exceptionDescription, scanLocation } = scan;
     const exception = exceptionDescription?.trim();
-    const description = [eventDescription?.trim(), exception].filter(Boolean).join(': ') || eventType || 'FedEx scan';
-    // A scan code we have not met is still movement in FedEx's network, which is what every other scan is.
-    const status = refineException(mapCode(eventType, derivedStatusCode) ?? 'IN_TRANSIT', [eventDescription ?? undefined, exception]);
-    events.push({
-      status,
+    return {
+      // A scan code we have not met is still movement in FedEx's network, which is what every other scan is.
+      status: refineException(mapCode(eventType, derivedStatusCode) ?? 'IN_TRANSIT', wordsOf([eventDescription, exception])),
       occurredAt,
-      description,
+      description: [eventDescription?.trim(), exception].filter(Boolean).join(': ') || eventType || 'FedEx scan',
       location: placeName(scanLocation?.city, scanLocation?.stateOrProvinceCode, scanLocation?.countryCode),
-      raw,
-    });
-  }
-  return chronological(events, 'newest-first');
+    };
+  });
 }
 
 function currentStatus(result: TrackResult, events: TrackingEvent[]): TrackingStatus {
@@ -242,7 +179,7 @@ function currentStatus(result: TrackResult, events: TrackingEvent[]): TrackingSt
   if (mapped) {
     const reasons = (latest?.ancillaryDetails ?? []).map((a) => a.reasonDescription ?? undefined);
     // The newest scan usually carries the reason FedEx's summary leaves out.
-    return refineException(mapped, [latest?.description ?? undefined, ...reasons, events.at(-1)?.description]);
+    return refineException(mapped, wordsOf([latest?.description, ...reasons, events.at(-1)?.description]));
   }
   // FedEx knows the number (it did not say NOTFOUND), so at the least it has the shipment's details.
   return events.at(-1)?.status ?? 'CONFIRMED';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CarrierUnavailableError } from '../carrier';
+import { CarrierUnavailableError, type TrackingEvent } from '../carrier';
 import { retryAfterMs } from '../sandboxCarrier';
 
 /**
@@ -215,6 +215,25 @@ export function isoInstant(raw: string | undefined | null): string | undefined {
 export function placeName(...parts: Array<string | null | undefined>): string | undefined {
   const kept = parts.map((p) => p?.trim()).filter((p): p is string => !!p);
   return kept.length === 0 ? undefined : [...new Set(kept)].join(', ');
+}
+
+/**
+ * The carrier's scans as our events, oldest first. A scan that does not fit `schema`, or that `read` cannot
+ * date, is dropped rather than given an invented time; the rest of the journey still counts.
+ */
+export function readScans<S>(
+  scans: unknown[] | null | undefined,
+  schema: z.ZodType<S>,
+  carrierOrder: 'newest-first' | 'oldest-first',
+  read: (scan: S) => Omit<TrackingEvent, 'raw'> | undefined,
+): TrackingEvent[] {
+  const events: TrackingEvent[] = [];
+  for (const raw of scans ?? []) {
+    const scan = schema.safeParse(raw);
+    const event = scan.success ? read(scan.data) : undefined;
+    if (event) events.push({ ...event, raw });
+  }
+  return chronological(events, carrierOrder);
 }
 
 /**

@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { BookThroughEasyPost } from './bookThroughEasyPost';
 import { z } from 'zod';
-import {
-  CarrierRejectedError,
-  CarrierUnavailableError,
-  type Booking,
-  type BookingRequest,
-  type CarrierAdapter,
-  type TrackingEvent,
-  type TrackingInfo,
-  type TrackingStatus,
-} from '../carrier';
-import { ClientCredentialsTokens, chronological, errorSummary, exchange, isTransient, placeName, unavailable } from './oauth';
+import { CarrierRejectedError, CarrierUnavailableError, type CarrierAdapter, type TrackingEvent, type TrackingInfo, type TrackingStatus } from '../carrier';
+import { placeName, readScans } from './oauth';
+import { OAuthTrackingAdapter, refineException } from './oauthTracking';
 
 /**
  * UPS Tracking API, `GET /track/v1/details/{inquiryNumber}`, with an OAuth token from UPS's client-credentials
@@ -60,20 +51,6 @@ const UPS_CODE: Readonly<Record<string, TrackingStatus>> = {
   OC: 'CARRIER_PICKED_UP',
 };
 
-/**
- * Type X covers a missed delivery ("The receiver was not available for delivery. We'll make a second attempt"),
- * a weather delay, a return under way and genuine failures alike; the description is the only documented field
- * telling them apart. Anything that needs a person (an address, damage, customs, a refusal) stays a failure.
- */
-function refineException(status: TrackingStatus, description: string): TrackingStatus {
-  if (status !== 'FAILURE') return status;
-  if (/return(ed|ing)? to (the )?(shipper|sender)/i.test(description)) return 'RETURNED_TO_SENDER';
-  if (/\baddress|\bincorrect|\bmissing|\bdamage|\brefus|\blost\b|\bcustoms\b/i.test(description)) return 'FAILURE';
-  if (/\battempt|not available|business (was )?closed|no one (was )?(home|available)/i.test(description)) return 'ATTEMPTED_DELIVERY';
-  if (/\bdelay/i.test(description)) return 'DELAYED';
-  return status;
-}
-
 const statusSchema = z
   .object({
     type: z.string().nullish(),
@@ -84,11 +61,14 @@ const statusSchema = z
 
 type UpsStatus = z.infer<typeof statusSchema>;
 
-function mapStatus(s: UpsStatus): TrackingStatus | undefined {
+/** Shared with Track Alert pushes (upsTrackAlert.ts), so a pushed event and a polled one read alike. */
+export function upsActivityStatus(s: UpsStatus): TrackingStatus | undefined {
   const byCode = s?.code ? UPS_CODE[s.code.trim().toUpperCase()] : undefined;
   const byType = s?.type ? UPS_TYPE[s.type.trim().toUpperCase()] : undefined;
   const status = byCode ?? byType;
-  return status && refineException(status, s?.description ?? '');
+  // Type X covers a missed delivery ("The receiver was not available for delivery. We'll make a second
+  // attempt"), a weather delay, a return under way and genuine failures alike: the description tells them apart.
+  return status && refineException(status, s?.description ?? '', { delays: true });
 }
 
 const activitySchema = z.object({
@@ -135,66 +115,29 @@ const trackResponseSchema = z.object({
 
 type UpsPackage = z.infer<typeof packageSchema>;
 
-export class UpsAdapter implements CarrierAdapter {
+export class UpsAdapter extends OAuthTrackingAdapter {
   readonly name = 'ups';
-  readonly tokens: ClientCredentialsTokens;
   private readonly apiUrl: string;
-  private readonly timeoutMs: number;
   private readonly locale: string;
   private readonly transactionSrc: string;
-  private readonly bookings: BookThroughEasyPost;
 
   constructor({ apiUrl, tokenUrl, clientId, clientSecret, merchantId, bookings, transactionSrc = 'dy-orders', timeoutMs = 10_000, locale = 'en_GB', now }: UpsAdapterOptions) {
+    const headers: Record<string, string> = merchantId ? { 'x-merchant-id': merchantId } : {};
+    super({ carrier: 'UPS', bookings, timeoutMs, now, tokens: { tokenUrl, clientId, clientSecret, clientAuth: 'basic', headers } });
     this.apiUrl = apiUrl.replace(/\/+$/, '');
-    this.timeoutMs = timeoutMs;
     this.locale = locale;
     this.transactionSrc = transactionSrc;
-    this.bookings = new BookThroughEasyPost('UPS', bookings);
-    this.tokens = new ClientCredentialsTokens({
-      carrier: 'UPS',
-      tokenUrl,
-      clientId,
-      clientSecret,
-      clientAuth: 'basic',
-      headers: merchantId ? { 'x-merchant-id': merchantId } : {},
-      timeoutMs,
-      now,
-    });
-  }
-
-  book(req: BookingRequest): Promise<Booking> {
-    return this.bookings.book(req);
-  }
-
-  cancel(trackingNumber: string): Promise<void> {
-    return this.bookings.cancel(trackingNumber);
   }
 
   async track(trackingNumber: string): Promise<TrackingInfo> {
     const what = `UPS track ${trackingNumber}`;
     const query = new URLSearchParams({ locale: this.locale, returnSignature: 'false', returnMilestones: 'false', returnPOD: 'false' });
-    const url = `${this.apiUrl}/track/v1/details/${encodeURIComponent(trackingNumber)}?${query}`;
-    const answer = await this.tokens.authorised((token) =>
-      exchange(
-        url,
-        {
-          method: 'GET',
-          // transId must be unique per request; UPS caps it at 32 characters, a dashless UUID exactly.
-          headers: { authorization: `Bearer ${token}`, transId: randomUUID().replace(/-/g, ''), transactionSrc: this.transactionSrc },
-        },
-        this.timeoutMs,
-        what,
-      ),
-    );
-
-    if (answer.status !== 200) {
-      const { code, message } = errorSummary(answer.body);
-      const detail = `${what}: ${answer.status} ${[code, message].filter(Boolean).join(' ') || 'no error detail'}`;
-      // 401 after a fresh token, or 403 (blocked merchant): our account, not the parcel; retry once it is fixed.
-      if (isTransient(answer.status) || answer.status === 401 || answer.status === 403) throw unavailable(answer, detail);
-      // 404 (e.g. 151044 "no tracking information available") and 400 (a malformed number) repeat on retry.
-      throw new CarrierRejectedError(detail, code ?? `HTTP_${answer.status}`);
-    }
+    // A 404 here is e.g. 151044 "no tracking information available": a rejection, as the base class reads it.
+    const answer = await this.trackingCall(what, `${this.apiUrl}/track/v1/details/${encodeURIComponent(trackingNumber)}?${query}`, (token) => ({
+      method: 'GET',
+      // transId must be unique per request; UPS caps it at 32 characters, a dashless UUID exactly.
+      headers: { authorization: `Bearer ${token}`, transId: randomUUID().replace(/-/g, ''), transactionSrc: this.transactionSrc },
+    }));
 
     const parsed = trackResponseSchema.safeParse(answer.body);
     if (!parsed.success) throw new CarrierUnavailableError(`${what}: unreadable response: ${z.prettifyError(parsed.error)}`);
@@ -218,30 +161,25 @@ export class UpsAdapter implements CarrierAdapter {
 }
 
 function readEvents(pkg: UpsPackage): TrackingEvent[] {
-  const events: TrackingEvent[] = [];
-  for (const raw of pkg.activity ?? []) {
-    const activity = activitySchema.safeParse(raw);
-    if (!activity.success) continue;
-    const a = activity.data;
+  return readScans(pkg.activity, activitySchema, 'newest-first', (a) => {
     const occurredAt = activityInstant(a);
-    if (!occurredAt) continue;
     const address = a.location?.address;
-    events.push({
-      // An activity type we have not met is still movement in UPS's network, which is what the rest are.
-      status: mapStatus(a.status) ?? 'IN_TRANSIT',
-      occurredAt,
-      description: a.status?.description?.trim() || a.status?.code || 'UPS scan',
-      location: placeName(address?.city, address?.stateProvince, address?.countryCode ?? address?.country),
-      raw,
-    });
-  }
-  return chronological(events, 'newest-first');
+    return occurredAt === undefined
+      ? undefined
+      : {
+          // An activity type we have not met is still movement in UPS's network, which is what the rest are.
+          status: upsActivityStatus(a.status) ?? 'IN_TRANSIT',
+          occurredAt,
+          description: a.status?.description?.trim() || a.status?.code || 'UPS scan',
+          location: placeName(address?.city, address?.stateProvince, address?.countryCode ?? address?.country),
+        };
+  });
 }
 
 function currentStatus(pkg: UpsPackage, events: TrackingEvent[]): TrackingStatus {
   // `currentStatus.type` is sometimes missing in live answers (only a numeric code and a description), so the
   // newest activity, which carries its type, stands in.
-  return mapStatus(pkg.currentStatus) ?? events.at(-1)?.status ?? 'CONFIRMED';
+  return upsActivityStatus(pkg.currentStatus) ?? events.at(-1)?.status ?? 'CONFIRMED';
 }
 
 /**
@@ -271,10 +209,21 @@ function toIso(value: string): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
+/** UPS's YYYYMMDD and HHMMSS, read in `zone` ('Z', or an offset such as '+01:00'), as an ISO 8601 instant. */
+export function upsInstant(date: string | null | undefined, time: string | null | undefined, zone = 'Z'): string | undefined {
+  const local = ymdhms(date, time);
+  return local ? toIso(`${local}${zone}`) : undefined;
+}
+
+/** A UPS delivery date (YYYYMMDD) as the bare ISO date the carrier meant: a day, not an instant. */
+export function upsDate(date: string | null | undefined): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(date?.trim() ?? '');
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
 /** A rescheduled date (RDD) replaces the scheduled one (SDD); DEL is what happened, not an estimate. */
 function estimatedDelivery(pkg: UpsPackage): string | undefined {
   const dates = pkg.deliveryDate ?? [];
   const pick = dates.find((d) => d.type === 'RDD') ?? dates.find((d) => d.type === 'SDD');
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(pick?.date?.trim() ?? '');
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+  return upsDate(pick?.date);
 }

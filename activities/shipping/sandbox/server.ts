@@ -6,18 +6,22 @@
  *   POST /v1/shipments                       book a parcel
  *     headers  Idempotency-Key: <string>     required; the same key returns the same shipment
  *     body     { reference, recipient: { name, address: { line1, line2?, city, postcode, country } },
- *                parcel: { weightGrams } }
- *     201      { trackingNumber, carrier: 'sandbox', service: 'standard',
- *                labelUrl: '/v1/shipments/<tn>/label', bookedAt }
+ *                parcel: { weightGrams },
+ *                carrier?: 'royal-mail' | 'dpd' | 'fedex' | 'ups' | 'dhl',   the carrier to stand in for
+ *                service?: string,                                            echoed back; default 'standard'
+ *                direction?: 'outbound' | 'return' }
+ *              For a return, `recipient` is the customer the parcel comes from; it goes to the warehouse.
+ *     201      { trackingNumber, carrier: <the carrier asked for> | 'sandbox', service: <asked> | 'standard',
+ *                direction, labelUrl: '/v1/shipments/<tn>/label', bookedAt, estimatedDelivery }
  *     400      { error: { code: 'VALIDATION', message, fields: [{ path, message }] } }
  *              { error: { code: 'IDEMPOTENCY_KEY_REQUIRED' | 'INVALID_JSON', message } }
  *     409      { error: { code: 'IDEMPOTENCY_KEY_REUSED', message } }   same key, different shipment
- *     422      { error: { code: 'ADDRESS_REJECTED', message } }
+ *     422      { error: { code: 'ADDRESS_REJECTED', message } }          outbound only
  *
  *   GET /v1/tracking/:trackingNumber
  *     200      { trackingNumber, status, estimatedDelivery: string | null, cancelledAt?: string,
  *                events: [{ code, status, description, location, occurredAt }] }   oldest first
- *              `code` is the sandbox's own (LP PU IT DY OD DL EX); `status` is our TrackingStatus.
+ *              `code` is the sandbox's own (LP PU IT DY OD AT DL EX RS); `status` is our TrackingStatus.
  *     404      { error: { code: 'UNKNOWN_TRACKING_NUMBER', message } }
  *
  *   POST /v1/shipments/:trackingNumber/cancel
@@ -33,19 +37,21 @@
  * once: an identical retry (same method, URL, Idempotency-Key and fault) goes through, as a
  * transient carrier fault would.
  *
- * Journeys are chosen from the address (see scenarios.ts). Tracking is stateless — everything is
- * in the tracking number. Only idempotency keys and cancellations live in memory, so a restart
- * forgets them: a re-sent key then books a new tracking number, and a cancelled parcel resumes.
+ * Journeys are chosen from the address, and a return always takes the happy path (see scenarios.ts).
+ * Tracking is stateless — everything is in the tracking number. Only idempotency keys, cancellations
+ * and what a label prints live in memory, so a restart forgets them: a re-sent key then books a new
+ * tracking number, and a cancelled parcel resumes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { addressSchema } from '../carrier';
+import { addressSchema, carrierNameSchema } from '../carrier';
 import {
+  outcomeForBooking,
   parseTrackingNumber,
   progressAt,
-  scenarioForAddress,
+  promisedDelivery,
   trackingNumberFor,
   type ParsedTrackingNumber,
 } from './scenarios';
@@ -67,6 +73,9 @@ const bookingSchema = z.object({
     // Grams as an integer; 30 kg is the usual limit for a standard parcel service.
     weightGrams: z.number().int('must be whole grams').positive('must be positive').max(30_000, 'must be at most 30000 (30 kg)'),
   }),
+  carrier: carrierNameSchema.optional(),
+  service: z.string().trim().min(1, 'must not be empty').max(50).optional(),
+  direction: z.enum(['outbound', 'return']).optional(),
 });
 
 interface BookedShipment {
@@ -76,6 +85,9 @@ interface BookedShipment {
   recipientName: string;
   reference: string;
   address: z.infer<typeof addressSchema>;
+  carrier: string;
+  service: string;
+  direction: 'outbound' | 'return';
 }
 
 const FAULTS = new Set(['429', '503']);
@@ -134,7 +146,8 @@ export function createSandboxCarrierApp({ stepMs, now = Date.now }: SandboxCarri
       return sendError(res, 409, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different shipment');
     }
     if (!shipment) {
-      const outcome = scenarioForAddress(body.recipient.address);
+      const direction = body.direction ?? 'outbound';
+      const outcome = outcomeForBooking(body.recipient.address, direction);
       if (outcome === 'rejected') {
         return sendError(res, 422, 'ADDRESS_REJECTED', 'The carrier cannot deliver to this address');
       }
@@ -146,16 +159,23 @@ export function createSandboxCarrierApp({ stepMs, now = Date.now }: SandboxCarri
         recipientName: body.recipient.name,
         reference: body.reference,
         address: body.recipient.address,
+        // Standing in for the store's chosen carrier lets dev and demos run every carrier's order path.
+        carrier: body.carrier ?? 'sandbox',
+        service: body.service ?? 'standard',
+        direction,
       };
       byKey.set(key, shipment);
       byTrackingNumber.set(shipment.trackingNumber, shipment);
     }
+    const { scenario } = parseTrackingNumber(shipment.trackingNumber) as ParsedTrackingNumber;
     res.status(201).json({
       trackingNumber: shipment.trackingNumber,
-      carrier: 'sandbox',
-      service: 'standard',
+      carrier: shipment.carrier,
+      service: shipment.service,
+      direction: shipment.direction,
       labelUrl: `/v1/shipments/${shipment.trackingNumber}/label`,
       bookedAt: new Date(shipment.bookedAt).toISOString(),
+      estimatedDelivery: new Date(promisedDelivery(scenario, shipment.bookedAt, stepMs)).toISOString(),
     });
   });
 
@@ -206,20 +226,25 @@ export function createSandboxCarrierApp({ stepMs, now = Date.now }: SandboxCarri
     if (!parcel) return;
     // Recipient details survive only in this process's memory; the label still works without them.
     const shipment = byTrackingNumber.get(parcel.trackingNumber);
+    const customer = shipment
+      ? [
+          shipment.recipientName,
+          shipment.address.line1,
+          ...(shipment.address.line2 ? [shipment.address.line2] : []),
+          `${shipment.address.city} ${shipment.address.postcode}`,
+          shipment.address.country,
+        ]
+      : [];
+    const addressed = (label: string, lines: string[]) => lines.map((line, i) => `${i === 0 ? label : ''.padEnd(label.length)}${line}`);
     const lines = [
-      'SANDBOX CARRIER — STANDARD — NOT A REAL LABEL',
+      `SANDBOX CARRIER — ${(shipment ? `${shipment.carrier} ${shipment.service}` : 'standard').toUpperCase()} — NOT A REAL LABEL`,
       `Tracking: ${parcel.trackingNumber}`,
       `Booked:   ${new Date(parcel.bookedAt).toISOString()}`,
-      ...(shipment
-        ? [
-            `Ref:      ${shipment.reference}`,
-            `To:       ${shipment.recipientName}`,
-            `          ${shipment.address.line1}`,
-            ...(shipment.address.line2 ? [`          ${shipment.address.line2}`] : []),
-            `          ${shipment.address.city} ${shipment.address.postcode}`,
-            `          ${shipment.address.country}`,
-          ]
-        : []),
+      ...(shipment ? [`Ref:      ${shipment.reference}`] : []),
+      // A return label is addressed to the warehouse; the customer is who it comes from.
+      ...(shipment?.direction === 'return'
+        ? [...addressed('From:     ', customer), ...addressed('To:       ', ['DY Official Returns', 'DY Warehouse, Leicester'])]
+        : addressed('To:       ', customer)),
       ...(cancelledAt.has(parcel.trackingNumber) ? ['*** VOID — SHIPMENT CANCELLED ***'] : []),
     ];
     res.type('text/plain').send(`${lines.join('\n')}\n`);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 import { projectRoot } from '../../../lib/paths';
+import { FaultPlan, jsonFixtures, listenLocally, readBody, readJsonFixture, type FaultMatch, type Json } from '../localServer';
 
 /**
  * A local stand-in for EasyPost's API v2, in EasyPost's wire format, with rates, trackers and error bodies from
@@ -27,7 +26,6 @@ import { projectRoot } from '../../../lib/paths';
 
 export const EASYPOST_FIXTURES = path.join(projectRoot, 'test', 'fixtures', 'carriers', 'easypost');
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 export interface FakeEasyPostRequest {
@@ -60,7 +58,7 @@ export interface FakeEasyPost {
   /** Tracking codes of the tracker fixtures, by fixture name. */
   fixtures: Readonly<Record<string, { trackingCode: string; carrier: string }>>;
   /** The next n requests matching `match` (all requests when omitted) get `status`. */
-  failNext(n: number, status?: number, retryAfterSeconds?: number, match?: { method?: string; path?: RegExp }): void;
+  failNext(n: number, status?: number, retryAfterSeconds?: number, match?: FaultMatch): void;
   /** Rates for these carriers are left out of new shipments and rerates until called again without them. */
   withholdRates(...carriers: string[]): void;
   /** Moves a bought parcel along, e.g. to in_transit so that a refund is refused. */
@@ -69,7 +67,7 @@ export interface FakeEasyPost {
 }
 
 export function readEasyPostFixture(name: string): Json {
-  return JSON.parse(fs.readFileSync(path.join(EASYPOST_FIXTURES, `${name}.json`), 'utf8')) as Json;
+  return readJsonFixture(EASYPOST_FIXTURES, name);
 }
 
 const hex = (bytes = 16) => randomBytes(bytes).toString('hex');
@@ -78,13 +76,10 @@ export async function startFakeEasyPost(opts: { apiKey?: string } = {}): Promise
   const apiKey = opts.apiKey ?? `EZTK${hex()}`;
   const errors = readEasyPostFixture('errors') as Record<string, Json>;
   const offeredRates = (readEasyPostFixture('rates') as { rates: JsonObject[] }).rates;
-  const trackers: JsonObject[] = fs
-    .readdirSync(path.join(EASYPOST_FIXTURES, 'trackers'))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => ({ ...(readEasyPostFixture(`trackers/${f.replace(/\.json$/, '')}`) as JsonObject), _fixture: f.replace(/\.json$/, '') }));
+  const trackers: JsonObject[] = jsonFixtures(path.join(EASYPOST_FIXTURES, 'trackers')).map(({ name, body }) => ({ ...(body as JsonObject), _fixture: name }));
   const shipments: FakeEasyPostShipment[] = [];
   const requests: FakeEasyPostRequest[] = [];
-  let faults = { remaining: 0, status: 503, retryAfterSeconds: undefined as number | undefined, match: {} as { method?: string; path?: RegExp } };
+  const faults = new FaultPlan();
   let sequence = 0;
   let withheld: string[] = [];
   const ratesFor = (shipmentId: string, accounts: string[] | undefined, createdAt: string): JsonObject[] =>
@@ -98,9 +93,7 @@ export async function startFakeEasyPost(opts: { apiKey?: string } = {}): Promise
     shipments,
     requests,
     fixtures: Object.fromEntries(trackers.map((t) => [String(t._fixture), { trackingCode: String(t.tracking_code), carrier: String(t.carrier) }])),
-    failNext(n, status = 503, retryAfterSeconds, match = {}) {
-      faults = { remaining: n, status, retryAfterSeconds, match };
-    },
+    failNext: (n, status, retryAfterSeconds, match) => faults.failNext(n, status, retryAfterSeconds, match),
     withholdRates(...carriers) {
       withheld = carriers;
     },
@@ -109,11 +102,7 @@ export async function startFakeEasyPost(opts: { apiKey?: string } = {}): Promise
       if (!tracker) throw new Error(`no tracker ${trackingCode}`);
       tracker.status = status;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 
   const render = (s: FakeEasyPostShipment): JsonObject => {
@@ -151,138 +140,125 @@ export async function startFakeEasyPost(opts: { apiKey?: string } = {}): Promise
     };
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://fake-easypost');
-      const query = Object.fromEntries(url.searchParams);
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw === '' ? undefined : JSON.parse(raw);
-      } catch {
-        body = raw;
-      }
-      const answer = (status: number, payload: Json, headers: Record<string, string> = {}) => {
-        requests.push({ method: req.method ?? '', path: url.pathname, query, headers: req.headers, body, status });
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(payload));
+  const server = await listenLocally(async (req, res) => {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://fake-easypost');
+    const query = Object.fromEntries(url.searchParams);
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    const answer = (status: number, payload: Json, headers: Record<string, string> = {}) => {
+      requests.push({ method: req.method ?? '', path: url.pathname, query, headers: req.headers, body, status });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(payload));
+    };
+    const error = (status: number, name: string, headers?: Record<string, string>) => answer(status, errors[name], headers);
+
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const user = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : undefined;
+    if (user !== apiKey) return error(401, 'unauthorized');
+
+    const fault = faults.take(req.method, url.pathname);
+    if (fault) return error(fault.status, fault.status === 429 ? 'tooManyRequests' : 'serviceUnavailable', fault.headers);
+
+    if (req.method === 'POST' && url.pathname === '/v2/shipments') {
+      const shipment = (body as { shipment?: JsonObject } | undefined)?.shipment;
+      const weight = (shipment?.parcel as JsonObject | undefined)?.weight;
+      if (!shipment || typeof weight !== 'number' || weight <= 0 || !shipment.to_address || !shipment.from_address) return error(422, 'invalidRequest');
+      if (String((shipment.to_address as JsonObject).street1 ?? '').toUpperCase().includes('UNDELIVERABLE')) return error(422, 'addressVerifyFailure');
+      const id = `shp_${hex()}`;
+      const accounts = Array.isArray(shipment.carrier_accounts) ? (shipment.carrier_accounts as string[]) : undefined;
+      const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const created: FakeEasyPostShipment = {
+        id,
+        reference: typeof shipment.reference === 'string' ? shipment.reference : null,
+        request: shipment,
+        rates: ratesFor(id, accounts, createdAt),
+        messages: withheld.map((carrier) => ({ carrier, type: 'rate_error', message: `${carrier}: no rates returned for this account` })),
+        createdAt,
       };
-      const error = (status: number, name: string, headers?: Record<string, string>) => answer(status, errors[name], headers);
+      shipments.push(created);
+      return answer(201, render(created));
+    }
 
-      const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const user = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : undefined;
-      if (user !== apiKey) return error(401, 'unauthorized');
+    const one = /^\/v2\/shipments\/([^/]+)(?:\/(buy|refund|rerate))?$/.exec(url.pathname);
+    if (one) {
+      const key = decodeURIComponent(one[1]);
+      const action = one[2];
+      // A reference may stand in for the id; the newest shipment with it wins.
+      const s = shipments.find((x) => x.id === key) ?? (action ? undefined : [...shipments].reverse().find((x) => x.reference === key));
+      if (!s) return error(404, 'notFound');
+      if (req.method === 'GET' && !action) return answer(200, render(s));
 
-      const { match } = faults;
-      if (faults.remaining > 0 && (!match.method || match.method === req.method) && (!match.path || match.path.test(url.pathname))) {
-        faults.remaining -= 1;
-        const retry: Record<string, string> = faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
-        return error(faults.status, faults.status === 429 ? 'tooManyRequests' : 'serviceUnavailable', retry);
+      if (req.method === 'POST' && action === 'rerate') {
+        const accounts = Array.isArray(s.request.carrier_accounts) ? (s.request.carrier_accounts as string[]) : undefined;
+        s.rates = ratesFor(s.id, accounts, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+        s.messages = withheld.map((carrier) => ({ carrier, type: 'rate_error', message: `${carrier}: no rates returned for this account` }));
+        return answer(200, { rates: s.rates });
       }
 
-      if (req.method === 'POST' && url.pathname === '/v2/shipments') {
-        const shipment = (body as { shipment?: JsonObject } | undefined)?.shipment;
-        const weight = (shipment?.parcel as JsonObject | undefined)?.weight;
-        if (!shipment || typeof weight !== 'number' || weight <= 0 || !shipment.to_address || !shipment.from_address) return error(422, 'invalidRequest');
-        if (String((shipment.to_address as JsonObject).street1 ?? '').toUpperCase().includes('UNDELIVERABLE')) return error(422, 'addressVerifyFailure');
-        const id = `shp_${hex()}`;
-        const accounts = Array.isArray(shipment.carrier_accounts) ? (shipment.carrier_accounts as string[]) : undefined;
-        const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-        const created: FakeEasyPostShipment = {
-          id,
-          reference: typeof shipment.reference === 'string' ? shipment.reference : null,
-          request: shipment,
-          rates: ratesFor(id, accounts, createdAt),
-          messages: withheld.map((carrier) => ({ carrier, type: 'rate_error', message: `${carrier}: no rates returned for this account` })),
-          createdAt,
-        };
-        shipments.push(created);
-        return answer(201, render(created));
+      if (req.method === 'POST' && action === 'buy') {
+        const rateId = (body as { rate?: { id?: unknown } } | undefined)?.rate?.id;
+        const rate = s.rates.find((r) => r.id === rateId);
+        if (!rate) return error(422, 'invalidRequest');
+        if (s.trackingCode) return answer(422, { error: { code: 'SHIPMENT.POSTAGE.EXISTS', message: 'Postage already exists for this shipment.', errors: [] } });
+        sequence += 1;
+        s.selectedRate = rate;
+        s.trackingCode = trackingCodeFor(String(rate.carrier), sequence);
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        trackers.unshift({
+          id: `trk_${hex()}`,
+          object: 'Tracker',
+          mode: 'test',
+          tracking_code: s.trackingCode,
+          status: 'pre_transit',
+          status_detail: 'status_update',
+          created_at: now,
+          updated_at: now,
+          est_delivery_date: null,
+          shipment_id: s.id,
+          carrier: rate.carrier,
+          tracking_details: [
+            {
+              object: 'TrackingDetail',
+              message: 'Shipping label created',
+              description: '',
+              status: 'pre_transit',
+              status_detail: 'status_update',
+              datetime: now,
+              source: rate.carrier,
+              tracking_location: { object: 'TrackingLocation', city: 'LONDON', state: null, country: 'GB', zip: 'E16' },
+            },
+          ],
+          _fixture: null,
+        });
+        return answer(200, render(s));
       }
 
-      const one = /^\/v2\/shipments\/([^/]+)(?:\/(buy|refund|rerate))?$/.exec(url.pathname);
-      if (one) {
-        const key = decodeURIComponent(one[1]);
-        const action = one[2];
-        // A reference may stand in for the id; the newest shipment with it wins.
-        const s = shipments.find((x) => x.id === key) ?? (action ? undefined : [...shipments].reverse().find((x) => x.reference === key));
-        if (!s) return error(404, 'notFound');
-        if (req.method === 'GET' && !action) return answer(200, render(s));
-
-        if (req.method === 'POST' && action === 'rerate') {
-          const accounts = Array.isArray(s.request.carrier_accounts) ? (s.request.carrier_accounts as string[]) : undefined;
-          s.rates = ratesFor(s.id, accounts, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
-          s.messages = withheld.map((carrier) => ({ carrier, type: 'rate_error', message: `${carrier}: no rates returned for this account` }));
-          return answer(200, { rates: s.rates });
+      if (req.method === 'POST' && action === 'refund') {
+        if (!s.trackingCode) return error(422, 'invalidRequest');
+        if (s.refundStatus) {
+          return answer(422, { error: { code: 'SHIPMENT.REFUND.ALREADY_REQUESTED', message: 'A refund has already been requested for this shipment.', errors: [] } });
         }
-
-        if (req.method === 'POST' && action === 'buy') {
-          const rateId = (body as { rate?: { id?: unknown } } | undefined)?.rate?.id;
-          const rate = s.rates.find((r) => r.id === rateId);
-          if (!rate) return error(422, 'invalidRequest');
-          if (s.trackingCode) return answer(422, { error: { code: 'SHIPMENT.POSTAGE.EXISTS', message: 'Postage already exists for this shipment.', errors: [] } });
-          sequence += 1;
-          s.selectedRate = rate;
-          s.trackingCode = trackingCodeFor(String(rate.carrier), sequence);
-          const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-          trackers.unshift({
-            id: `trk_${hex()}`,
-            object: 'Tracker',
-            mode: 'test',
-            tracking_code: s.trackingCode,
-            status: 'pre_transit',
-            status_detail: 'status_update',
-            created_at: now,
-            updated_at: now,
-            est_delivery_date: null,
-            shipment_id: s.id,
-            carrier: rate.carrier,
-            tracking_details: [
-              {
-                object: 'TrackingDetail',
-                message: 'Shipping label created',
-                description: '',
-                status: 'pre_transit',
-                status_detail: 'status_update',
-                datetime: now,
-                source: rate.carrier,
-                tracking_location: { object: 'TrackingLocation', city: 'LONDON', state: null, country: 'GB', zip: 'E16' },
-              },
-            ],
-            _fixture: null,
-          });
-          return answer(200, render(s));
-        }
-
-        if (req.method === 'POST' && action === 'refund') {
-          if (!s.trackingCode) return error(422, 'invalidRequest');
-          if (s.refundStatus) {
-            return answer(422, { error: { code: 'SHIPMENT.REFUND.ALREADY_REQUESTED', message: 'A refund has already been requested for this shipment.', errors: [] } });
-          }
-          const tracker = trackers.find((t) => t.tracking_code === s.trackingCode);
-          s.refundStatus = tracker && !['unknown', 'pre_transit'].includes(String(tracker.status)) ? 'rejected' : 'submitted';
-          return answer(200, render(s));
-        }
+        const tracker = trackers.find((t) => t.tracking_code === s.trackingCode);
+        s.refundStatus = tracker && !['unknown', 'pre_transit'].includes(String(tracker.status)) ? 'rejected' : 'submitted';
+        return answer(200, render(s));
       }
+    }
 
-      if (req.method === 'GET' && url.pathname === '/v2/trackers') {
-        const found = trackers
-          .filter((t) => (!query.tracking_code || t.tracking_code === query.tracking_code) && (!query.carrier || t.carrier === query.carrier))
-          .map(({ _fixture: _ignored, ...t }) => t);
-        return answer(200, { trackers: found, has_more: false });
-      }
+    if (req.method === 'GET' && url.pathname === '/v2/trackers') {
+      const found = trackers
+        .filter((t) => (!query.tracking_code || t.tracking_code === query.tracking_code) && (!query.carrier || t.carrier === query.carrier))
+        .map(({ _fixture: _ignored, ...t }) => t);
+      return answer(200, { trackers: found, has_more: false });
+    }
 
-      return error(404, 'notFound');
-    });
+    return error(404, 'notFound');
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.url = server.url;
   return fake;
 }
 

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 import { projectRoot } from '../../../lib/paths';
+import { fillPlaceholders, readJsonFixture, type Json } from '../localServer';
+import { dueFault, startOAuthCarrierFake, type FakeOAuthCarrier, type FakeOAuthCarrierOptions } from './oauthFake';
 
 /**
  * A local stand-in for FedEx's Track API and OAuth endpoint, answering in FedEx's wire format from the fixtures in
@@ -31,91 +31,27 @@ export interface FakeFedExRequest {
   status: number;
 }
 
-export interface FakeFedEx {
+export interface FakeFedEx extends FakeOAuthCarrier {
   url: string;
-  clientId: string;
-  clientSecret: string;
-  /** Tokens handed out so far. */
-  tokensIssued: number;
   requests: FakeFedExRequest[];
-  /** The tracking numbers the fixtures know, by fixture name. */
-  fixtures: Readonly<Record<string, string>>;
-  failNext(n: number, status?: number, retryAfterSeconds?: number): void;
-  expireTokens(): void;
   /** While false, the API refuses every token, even one just issued (as after FedEx revokes the project). */
   acceptTokens: boolean;
-  close(): Promise<void>;
 }
 
-export interface FakeFedExOptions {
-  clientId?: string;
-  clientSecret?: string;
-  tokenLifetimeSeconds?: number;
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-export function readFedExFixture(name: string): Json {
-  return JSON.parse(fs.readFileSync(path.join(FEDEX_FIXTURES, `${name}.json`), 'utf8')) as Json;
-}
-
-/** Replaces `{{name}}` placeholders in every string of a fixture. */
-function fill(value: Json, vars: Record<string, string>): Json {
-  if (typeof value === 'string') return value.replace(/\{\{(\w+)\}\}/g, (m, k: string) => vars[k] ?? m);
-  if (Array.isArray(value)) return value.map((v) => fill(v, vars));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, vars)]));
-  return value;
-}
-
-const SPECIAL = new Set(['token', 'errors', 'not-found']);
-
-function journeys(): Map<string, { name: string; result: Json }> {
-  const byNumber = new Map<string, { name: string; result: Json }>();
-  for (const file of fs.readdirSync(FEDEX_FIXTURES).filter((f) => f.endsWith('.json'))) {
-    const name = file.replace(/\.json$/, '');
-    if (SPECIAL.has(name)) continue;
-    const body = readFedExFixture(name) as { output: { completeTrackResults: Array<{ trackingNumber: string } & Record<string, Json>> } };
-    for (const complete of body.output.completeTrackResults) byNumber.set(complete.trackingNumber, { name, result: complete as Json });
-  }
-  return byNumber;
-}
-
-export async function startFakeFedEx(opts: FakeFedExOptions = {}): Promise<FakeFedEx> {
-  const clientId = opts.clientId ?? `l7${randomBytes(15).toString('hex')}`;
-  const clientSecret = opts.clientSecret ?? randomBytes(16).toString('hex');
-  const lifetime = opts.tokenLifetimeSeconds ?? 3599;
-  const known = journeys();
-  const errors = readFedExFixture('errors') as Record<string, Json>;
-  const tokens = new Map<string, number>(); // token → expires at (epoch ms)
+export async function startFakeFedEx(opts: FakeOAuthCarrierOptions = {}): Promise<FakeFedEx> {
   const requests: FakeFedExRequest[] = [];
-  let faults = { remaining: 0, status: 503, retryAfterSeconds: undefined as number | undefined };
-
-  const fake: FakeFedEx = {
-    url: '',
-    clientId,
-    clientSecret,
-    tokensIssued: 0,
-    requests,
-    fixtures: Object.fromEntries([...known].map(([tn, { name }]) => [name, tn])),
-    failNext(n, status = 503, retryAfterSeconds) {
-      faults = { remaining: n, status, retryAfterSeconds };
+  const fake: FakeFedEx = await startOAuthCarrierFake(
+    {
+      fixturesDir: FEDEX_FIXTURES,
+      numbersOf: (body: Json): Array<[string, Json]> =>
+        (body as { output: { completeTrackResults: Array<{ trackingNumber: string } & Record<string, Json>> } }).output.completeTrackResults.map((c) => [c.trackingNumber, c as Json]),
+      clientId: () => `l7${randomBytes(15).toString('hex')}`,
+      clientSecret: () => randomBytes(16).toString('hex'),
+      tokenLifetimeSeconds: 3599,
     },
-    expireTokens() {
-      tokens.clear();
-    },
-    acceptTokens: true,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+    opts,
+    (ctx, res) => {
+      const { req, raw, clientId, clientSecret, lifetime, known, errors, tokens } = ctx;
       const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
       let body: unknown;
       try {
@@ -130,36 +66,29 @@ export async function startFakeFedEx(opts: FakeFedExOptions = {}): Promise<FakeF
         res.end(JSON.stringify(payload));
       };
       const error = (status: number, name: string, headers?: Record<string, string>) =>
-        answer(status, fill(errors[name], { transactionId: randomUUID() }), headers);
+        answer(status, fillPlaceholders(errors[name], { transactionId: randomUUID() }), headers);
 
       if (req.method === 'POST' && urlPath === '/oauth/token') {
         const form = (body ?? {}) as Record<string, string>;
         if (!isForm || form.grant_type !== 'client_credentials') return error(400, 'badCredentials');
         if (form.client_id !== clientId || form.client_secret !== clientSecret) return error(401, 'badCredentials');
-        const token = randomBytes(24).toString('base64url');
-        tokens.set(token, Date.now() + lifetime * 1000);
-        fake.tokensIssued += 1;
-        const issued = fill(readFedExFixture('token'), { accessToken: token }) as Record<string, Json>;
+        const token = tokens.issue(lifetime);
+        const issued = fillPlaceholders(readJsonFixture(FEDEX_FIXTURES, 'token'), { accessToken: token }) as Record<string, Json>;
         return answer(200, { ...issued, expires_in: lifetime });
       }
 
       if (req.method === 'POST' && urlPath === '/track/v1/trackingnumbers') {
-        if (faults.remaining > 0) {
-          faults.remaining -= 1;
-          const retry: Record<string, string> = faults.retryAfterSeconds === undefined ? {} : { 'retry-after': String(faults.retryAfterSeconds) };
-          return error(faults.status, faults.status === 429 ? 'tooManyRequests' : 'serviceUnavailable', retry);
-        }
-        const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        const expiresAt = bearer === undefined ? undefined : tokens.get(bearer);
-        if (expiresAt === undefined || expiresAt <= Date.now() || !fake.acceptTokens) return error(401, 'expiredToken');
+        const fault = dueFault(ctx);
+        if (fault) return error(fault.status, fault.name, fault.headers);
+        if (!tokens.accepts(req.headers.authorization) || !fake.acceptTokens) return error(401, 'expiredToken');
 
         const request = body as { includeDetailedScans?: unknown; trackingInfo?: Array<{ trackingNumberInfo?: { trackingNumber?: unknown } }> } | undefined;
         const numbers = (request?.trackingInfo ?? []).map((t) => t.trackingNumberInfo?.trackingNumber);
         if (numbers.length === 0 || numbers.length > 30 || numbers.some((n) => typeof n !== 'string' || n === '')) return error(400, 'badRequest');
 
         const completeTrackResults = (numbers as string[]).map((tn) => {
-          const found = known.get(tn)?.result;
-          const result = (found ?? fill((readFedExFixture('not-found') as { output: { completeTrackResults: Json[] } }).output.completeTrackResults[0], { trackingNumber: tn })) as {
+          const found = known.get(tn)?.body;
+          const result = (found ?? fillPlaceholders((readJsonFixture(FEDEX_FIXTURES, 'not-found') as { output: { completeTrackResults: Json[] } }).output.completeTrackResults[0], { trackingNumber: tn })) as {
             trackResults: Array<Record<string, Json>>;
           };
           // Without includeDetailedScans FedEx answers with the latest status only.
@@ -172,13 +101,8 @@ export async function startFakeFedEx(opts: FakeFedExOptions = {}): Promise<FakeF
       }
 
       return answer(404, { transactionId: randomUUID(), errors: [{ code: 'NOT.FOUND.ERROR', message: `No route for ${req.method} ${urlPath}` }] });
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    (server) => ({ url: server.url, requests, acceptTokens: true }),
+  );
   return fake;
 }
