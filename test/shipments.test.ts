@@ -170,12 +170,14 @@ test('returns: stock comes back once per return and the refund is the lines as p
   expect(first.body.return).toMatchObject({ returnNo: 1, status: 'REQUESTED' });
   const partly = await waitForStatus(sys, order, 'PARTIALLY_RETURNED');
   expect(partly.refundedPence).toBe(3500);
+  expect((await sys.ctx.db('payments').where({ order_number: order.orderId }).first()).status).toBe('partially_refunded');
   expect(await availableOf(sys.ctx, tee)).toBe(9);
 
   const rest = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 2, quantity: 1 }], reason: 'changed my mind' });
   expect(rest.status).toBe(201);
   const returned = await waitForStatus(sys, order, 'RETURNED');
   expect(returned.refundedPence).toBe(3500 + 3500 + 2200 + shippingPence);
+  expect((await sys.ctx.db('payments').where({ order_number: order.orderId }).first()).status).toBe('refunded');
   expect(await availableOf(sys.ctx, tee)).toBe(10);
   expect(await availableOf(sys.ctx, cap)).toBe(10);
 

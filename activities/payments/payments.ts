@@ -113,7 +113,13 @@ export async function refundPayment(
     })
     .onConflict('idempotency_key')
     .merge(['stripe_refund_id', 'status']);
-  await recordPaymentStatus(db, { paymentIntentId: p.paymentIntentId, status: 'refunded' });
+  // A return or a refunded parcel gives back part of the payment: the read model must not claim all of it.
+  const [paid, back] = await Promise.all([
+    db('payments').where({ payment_intent_id: p.paymentIntentId }).first('amount_pence'),
+    db('refunds').where({ payment_intent_id: p.paymentIntentId }).sum({ pence: 'amount_pence' }).first(),
+  ]);
+  const fully = paid === undefined || Number(back?.pence ?? 0) >= paid.amount_pence;
+  await recordPaymentStatus(db, { paymentIntentId: p.paymentIntentId, status: fully ? 'refunded' : 'partially_refunded' });
   return { refundId: refund.id, status: refund.status ?? 'pending', alreadyRefunded: false };
 }
 
