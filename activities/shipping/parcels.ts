@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Db } from '../../db/connection';
 import { carrierCalls } from '../../lib/metrics';
 import type { AddressInput } from '../../workflows/orders/definitions';

@@ -10,7 +10,8 @@ import { adminOrderListQuerySchema, cancelRequestSchema, orderIdSchema, packedRe
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
 import { actorFor, requireAnyStaff, requireRole, staffNameFor } from './auth';
 
-async function existingOrder(ctx: ApiContext, req: Request) {
+/** The order a staff route names, from the read model; 404 when there is none. */
+export async function existingOrder(ctx: ApiContext, req: Request) {
   const orderNumber = parse(orderIdSchema, String(req.params.orderId), 'orderId');
   const stored = await readModelOrder(ctx.db, orderNumber);
   if (!stored) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${orderNumber}`);

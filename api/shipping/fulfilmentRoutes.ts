@@ -1,21 +1,14 @@
 import { type Request, type Response, Router } from 'express';
 import { orderWorkflowId, overrideCarrierUpdate, requestReturnUpdate, resolveAttentionUpdate } from '../../workflows/orders/definitions';
+import { existingOrder } from '../admin/adminRoutes';
 import { actorFor, requireRole } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
 import { authorisedOrder, loadOrder } from '../orders/orderRoutes';
 import { readModelOrder } from '../orders/orderView';
-import { orderIdSchema } from '../schemas';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
 import { attentionActionSchema, carrierOverrideSchema, returnRequestSchema } from './fulfilmentSchemas';
 import { shipmentsOf } from './shipmentsView';
-
-async function existingOrder(ctx: ApiContext, req: Request) {
-  const orderNumber = parse(orderIdSchema, String(req.params.orderId), 'orderId');
-  const stored = await readModelOrder(ctx.db, orderNumber);
-  if (!stored) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${orderNumber}`);
-  return { orderNumber, stored };
-}
 
 /** After the order's workflow has closed, the window's end is in its DELIVERED event. */
 async function closedWindowMessage(ctx: ApiContext, orderNumber: string, status: string): Promise<string> {

@@ -2,10 +2,11 @@ import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { projectRoot } from '../../lib/paths';
 import type { ApiContext } from '../context';
+import { pageRenderer } from './pages';
 
 export const WEB_ROOT = path.join(projectRoot, 'web', 'public');
 
-/** Clean URLs of the pages, including the ones e-mails link to (activities/notifications/templates/format.ts). */
+/** Clean URLs of the pages (web/pages, rendered into web/layouts), including the ones e-mails link to (activities/notifications/templates/format.ts). */
 const PAGES: Array<[route: string, file: string]> = [
   ['/', 'index.html'],
   ['/cart', 'cart.html'],
@@ -38,9 +39,10 @@ function cacheHeaders(production: boolean) {
 export function webRoutes(ctx: ApiContext): Router {
   const router = Router();
   const setHeaders = cacheHeaders(ctx.config.NODE_ENV === 'production');
+  const render = pageRenderer(ctx.config.NODE_ENV === 'production');
   const send = (file: string) => (_req: express.Request, res: Response) => {
     setHeaders(res, file);
-    res.sendFile(path.join(WEB_ROOT, file));
+    res.type('html').send(render(file));
   };
 
   for (const [route, file] of PAGES) router.get(route, send(file));
@@ -57,7 +59,7 @@ export function webRoutes(ctx: ApiContext): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  for (const [route, file] of STAFF_PAGES) router.get(route, (_req, res) => res.sendFile(path.join(WEB_ROOT, file)));
+  for (const [route, file] of STAFF_PAGES) router.get(route, (_req, res) => res.type('html').send(render(file)));
 
   router.use(express.static(WEB_ROOT, { index: false, redirect: false, setHeaders }));
   return router;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { TrackingPush } from '../carrier';
 import { pushSchema } from '../push';
 import { placeName } from './oauth';
 import { upsActivityStatus, upsDate, upsInstant } from './ups';
