@@ -1,6 +1,6 @@
 import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { addressSchema } from '../activities/shipping/carrier';
+import { addressSchema, carrierNameSchema } from '../activities/shipping/carrier';
 import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES, SERVICE_LEVELS } from '../workflows/orders/definitions';
 
 extendZodWithOpenApi(z);
@@ -117,6 +117,7 @@ export const adminOrderListQuerySchema = z
     from: isoDate.optional(),
     to: isoDate.optional(),
     attention: z.enum(['true', 'false']).optional(),
+    carrier: carrierNameSchema.optional(),
     limit: z.coerce.number().int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
     offset: z.coerce.number().int().min(0, 'must not be negative').default(0),
   })

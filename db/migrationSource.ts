@@ -5,6 +5,7 @@ import * as alerts from './migrations/20261125000003_alerts';
 import * as erasure from './migrations/20261125000004_erasure';
 import * as shipping from './migrations/20261125000005_shipping';
 import * as staff from './migrations/20261125000006_staff';
+import * as priceChanges from './migrations/20261126000001_price_changes';
 
 /** Migrations listed in code, so the same list runs from source (tests) and from dist/ (start). */
 const migrations: Record<string, Knex.Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261125000004_erasure': erasure,
   '20261125000005_shipping': shipping,
   '20261125000006_staff': staff,
+  '20261126000001_price_changes': priceChanges,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -34,6 +34,8 @@ export const configSchema = z
     TEMPORAL_CLI_PATH: z.string().optional(),
     TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+    // Where staff pages link an order's execution; unset: the dev server's UI on TEMPORAL_UI_PORT outside production, no link in it.
+    TEMPORAL_UI_URL: z.string().url().optional(),
     TEMPORAL_RETENTION: duration.default('60d'),
     STRIPE_SECRET_KEY: z.string().optional(),
     STRIPE_API_URL: z.string().url().optional(),

@@ -82,6 +82,16 @@ test('two parcels: the order is PARTIALLY_DELIVERED after the first and DELIVERE
   ]);
   const raw = await sys.ctx.db('shipment_events').join('shipments', 'shipments.id', 'shipment_events.shipment_id').where('shipments.order_number', order.orderId).whereNotNull('raw').count({ n: '*' }).first();
   expect(Number(raw?.n)).toBeGreaterThan(0);
+  // Admins find orders by carrier.
+  const carrier = delivered.carrierChoice.carrier as string;
+  const byCarrier = await sys.http.get(`/api/admin/orders?carrier=${carrier}&limit=200`, admin());
+  expect(byCarrier.body.orders.find((o: any) => o.orderId === order.orderId)).toMatchObject({ carrier });
+  const other = carrier === 'dhl' ? 'ups' : 'dhl';
+  const byOther = await sys.http.get(`/api/admin/orders?carrier=${other}&limit=200`, admin());
+  expect(byOther.body.orders.map((o: any) => o.orderId)).not.toContain(order.orderId);
+  const unknown = await sys.http.get('/api/admin/orders?carrier=hermes', admin());
+  expect(unknown.status).toBe(400);
+  expect(JSON.stringify(unknown.body)).toMatch(/carrier/);
   await recordHistory(sys, `order-${order.orderId}`, 'two-parcels-delivered');
   await recordHistory(sys, shipmentWorkflowId(order.orderId, 'outbound', 1), 'shipment-pushed-delivered');
 });

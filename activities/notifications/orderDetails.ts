@@ -1,7 +1,7 @@
 import type { Db } from '../../db/connection';
 import type { Config } from '../../lib/config';
 import type { AttentionReason, CancelReason } from '../../workflows/orders/definitions';
-import type { DeliveryProblem, TemplateData } from './templates';
+import type { DeliveryProblem, ReturnStatus, TemplateData } from './templates';
 
 const PROBLEMS: Record<string, DeliveryProblem> = {
   DELAYED: 'delayed',
@@ -12,6 +12,7 @@ const PROBLEMS: Record<string, DeliveryProblem> = {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
+const RETURN_STATUSES: readonly ReturnStatus[] = ['requested', 'received', 'refunded', 'rejected'];
 
 /**
  * What a message shows, read fresh from the read model (so a resend days later is still right) and from
@@ -38,7 +39,9 @@ export async function buildTemplateData(db: Db, config: Config, orderNumber: str
     problemDetail: str(latest.description),
     cancelReason: str(event.reason) as CancelReason | undefined,
     cancelNote: str(event.note),
-    refundPence: int(event.refundedPence) ?? int(event.amountPence),
+    // A return's refund is `refundPence` in its event (return_refunded), other refunds' `refundedPence`.
+    refundPence: int(event.refundedPence) ?? int(event.refundPence) ?? int(event.amountPence),
+    returnStatus: RETURN_STATUSES.find((s) => s === event.returnStatus),
     attentionReason: str(event.reason) as AttentionReason | undefined,
     attentionDetail: str(event.detail),
     dispute: event.amountPence !== undefined && str(event.reason) ? { amountPence: int(event.amountPence) ?? 0, reason: String(event.reason) } : undefined,

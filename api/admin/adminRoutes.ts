@@ -44,7 +44,9 @@ export function adminRoutes(ctx: ApiContext): Router {
     if (q.from) query.where('created_at', '>=', new Date(q.from));
     if (q.to) query.where('created_at', '<', new Date(q.to));
     if (q.attention === 'true') query.whereNotNull('attention_reason');
-    const rows = await query.select('order_number', 'status', 'cancel_reason', 'attention_reason', 'email', 'name', 'total_pence', 'currency', 'carrier', 'tracking_number', 'created_at', 'updated_at');
+    // Booked orders name their carrier; before booking, the one chosen at checkout (or by an admin) counts.
+    if (q.carrier) query.whereRaw("coalesce(carrier, carrier_choice->>'carrier') = ?", [q.carrier]);
+    const rows = await query.select('order_number', 'status', 'cancel_reason', 'attention_reason', 'email', 'name', 'total_pence', 'currency', 'carrier', 'carrier_choice', 'tracking_number', 'created_at', 'updated_at');
     res.json({
       orders: rows.map((r) => ({
         orderId: r.order_number,
@@ -55,7 +57,7 @@ export function adminRoutes(ctx: ApiContext): Router {
         name: r.name,
         totalPence: r.total_pence,
         currency: r.currency,
-        carrier: r.carrier,
+        carrier: r.carrier ?? r.carrier_choice?.carrier ?? null,
         trackingNumber: r.tracking_number,
         createdAt: new Date(r.created_at).toISOString(),
         updatedAt: new Date(r.updated_at).toISOString(),

@@ -6,6 +6,7 @@ import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
 import { verifyTrackingToken } from '../orders/identifiers';
+import { errorSchema, registry } from '../schemas';
 import { callTemporal } from '../temporal';
 
 export const preferencesSchema = z
@@ -23,6 +24,28 @@ const listQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
+
+/** Marks the customer's messages read up to the newest one the page showed, so a message arriving meanwhile stays new. */
+export const inboxReadSchema = registry.register(
+  'InboxRead',
+  z.strictObject({ upToId: z.number({ error: 'must be the id of a message' }).int('must be a whole number').positive('must be the id of a message') }),
+);
+
+registry.registerPath({
+  method: 'post',
+  path: '/api/orders/{orderId}/inbox/read',
+  summary: "Mark the customer's in-app messages read, up to and including `upToId` (those of all their orders); answers how many changed and how many stay unread",
+  request: {
+    params: z.object({ orderId: z.string() }),
+    query: z.object({ token: z.string().optional() }),
+    body: { content: { 'application/json': { schema: inboxReadSchema } } },
+  },
+  responses: {
+    200: { description: '{ marked, unreadCount }' },
+    400: { description: 'upToId is missing or not a message id', content: { 'application/json': { schema: errorSchema } } },
+    404: { description: 'no such order, or wrong token', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
 
 async function customerOf(ctx: ApiContext, orderNumber: string, token: string | undefined): Promise<{ email: string; phone: string | null }> {
   const order = verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token) ? await ctx.db('orders').where({ order_number: orderNumber }).first('email', 'phone') : undefined;
@@ -53,10 +76,27 @@ export function notificationRoutes(ctx: ApiContext): Router {
   router.get('/api/orders/:orderId/inbox', async (req, res) => {
     const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
     const customer = await customerOf(ctx, String(req.params.orderId), token);
-    const rows = await ctx.db('in_app_notifications').where({ email: customer.email }).orderBy('id', 'desc').limit(100);
+    const [rows, unread] = await Promise.all([
+      ctx.db('in_app_notifications').where({ email: customer.email }).orderBy('id', 'desc').limit(100),
+      unreadCount(customer.email),
+    ]);
     res.json({
-      notifications: rows.map((r) => ({ id: r.id, orderId: r.order_number, title: r.title, body: r.body, link: r.link, createdAt: new Date(r.created_at).toISOString(), readAt: r.read_at })),
+      notifications: rows.map((r) => ({ id: Number(r.id), orderId: r.order_number, title: r.title, body: r.body, link: r.link, createdAt: new Date(r.created_at).toISOString(), readAt: r.read_at ? new Date(r.read_at).toISOString() : null })),
+      unreadCount: unread,
     });
+  });
+
+  async function unreadCount(email: string): Promise<number> {
+    const row = await ctx.db('in_app_notifications').where({ email }).whereNull('read_at').count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+
+  router.post('/api/orders/:orderId/inbox/read', async (req, res) => {
+    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
+    const customer = await customerOf(ctx, String(req.params.orderId), token);
+    const body = parse(inboxReadSchema, req.body ?? {});
+    const marked = await ctx.db('in_app_notifications').where({ email: customer.email }).where('id', '<=', body.upToId).whereNull('read_at').update({ read_at: ctx.db.fn.now() });
+    res.json({ marked, unreadCount: await unreadCount(customer.email) });
   });
 
   router.get('/api/orders/:orderId/preferences', async (req, res) => {
@@ -79,7 +119,8 @@ export function notificationRoutes(ctx: ApiContext): Router {
     res.json({ channels: prefs.channels, phone: prefs.phone ?? customer.phone, nonEssentialOptOut: prefs.non_essential_opt_out });
   });
 
-  router.use('/api/admin/notifications', requireAdminToken(ctx.config.ADMIN_API_TOKEN));
+  // Support answers customers about their messages: it reads the list and resends what failed, as admins do.
+  router.use('/api/admin/notifications', requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['support']));
 
   router.get('/api/admin/notifications', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');

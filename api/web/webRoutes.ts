@@ -21,6 +21,11 @@ const STAFF_PAGES: Array<[route: string, file: string]> = [
   ['/admin', 'admin/index.html'],
   ['/admin/orders', 'admin/index.html'],
   ['/admin/orders/:orderId', 'admin/order.html'],
+  ['/admin/shipping', 'admin/shipping.html'],
+  ['/admin/warehouse', 'admin/warehouse.html'],
+  ['/admin/catalogue', 'admin/catalogue.html'],
+  ['/admin/notifications', 'admin/notifications.html'],
+  ['/admin/system', 'admin/system.html'],
 ];
 
 /**

@@ -1,9 +1,17 @@
 // One page per order: payment while it waits for it, then the confirmation and live tracking to the door.
 import './lib/layout.js';
 import './orderStream.js';
-import { api, ApiError, carrierName, day, h, money, replace, statusText, when } from './lib/api.js';
+import { api, ApiError, h, money, replace, statusText, when } from './lib/api.js';
+import { createInbox } from './order/inbox.js';
+import { renderParcels } from './order/parcels.js';
+import { createReturns } from './order/returns.js';
 
 const STEPS = ['PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED'];
+/** Some parcels on their way or at the door: the step they are reaching shows as under way. */
+const PARTIAL = { PARTIALLY_SHIPPED: 'SHIPPED', PARTIALLY_DELIVERED: 'DELIVERED' };
+/** After delivery: one more step, shown only once something is on its way back. */
+const RETURN_STATES = ['RETURN_REQUESTED', 'PARTIALLY_RETURNED', 'RETURNED'];
+const HAPPY = [...STEPS, ...Object.keys(PARTIAL), ...RETURN_STATES];
 const CANCELLABLE = ['AWAITING_PAYMENT', 'PAID', 'PROCESSING', 'PICKING', 'PACKED'];
 const CANCEL_TEXT = {
   PAYMENT_FAILED: 'the payment was declined',
@@ -34,12 +42,16 @@ const ui = {
   progress: h('ol', { class: 'progress', 'aria-label': 'Order progress' }),
   payment: h('section', { id: 'payment', 'aria-labelledby': 'payment-title' }),
   parcels: h('section', { id: 'parcels', 'aria-labelledby': 'parcels-title' }),
+  returns: undefined,
+  inbox: undefined,
   items: h('section', { id: 'items', 'aria-labelledby': 'items-title' }),
   history: h('section', { id: 'history', 'aria-labelledby': 'history-title' }),
   actions: h('section', { id: 'actions', 'aria-label': 'Order actions' }),
 };
 
 let order; // the last GET answer
+let records = []; // every parcel with its whole tracking history (outbound and returns)
+const openKeys = new Set(); // disclosures the customer opened, kept open across re-renders
 const events = new Map(); // the stream's events by id: the whole history, then each new one
 let paymentMode;
 let paymentShownFor;
@@ -48,16 +60,45 @@ const statusEvents = () => [...events.values()].filter((e) => e.type === 'status
 /** The stream is ahead of a query of the workflow (the event is written just before the state moves). */
 const currentStatus = () => statusEvents().at(-1)?.toStatus || order?.status;
 
+/** How far a status has come along the steps: the last step done, and a step under way (partial states). */
+function reachOf(status) {
+  if (STEPS.includes(status)) return { done: STEPS.indexOf(status) };
+  if (PARTIAL[status]) return { done: STEPS.indexOf(PARTIAL[status]) - 1, partial: STEPS.indexOf(PARTIAL[status]), partialText: statusText(status) };
+  if (RETURN_STATES.includes(status)) return { done: STEPS.length - 1 };
+  return { done: -1 };
+}
+
 function renderProgress(status) {
-  const reached = STEPS.indexOf(status);
-  const past = new Set(statusEvents().map((e) => e.toStatus));
-  replace(
-    ui.progress,
-    STEPS.map((step, i) => {
-      const done = reached >= 0 ? i <= reached : past.has(step);
-      return h('li', { class: done ? 'done' : '', 'aria-current': i === reached ? 'step' : undefined, 'data-step': step }, statusText(step), h('span', { class: 'visually-hidden' }, done ? ' (done)' : ' (to come)'));
-    }),
-  );
+  const past = statusEvents().map((e) => e.toStatus);
+  const here = reachOf(status);
+  // Off the happy path (a problem, a cancellation) the steps show how far the order had come.
+  const doneUpTo = HAPPY.includes(status) ? here.done : Math.max(-1, ...past.map((s) => reachOf(s).done));
+  const current = here.partial ?? (STEPS.includes(status) ? here.done : undefined);
+  const items = STEPS.map((step, i) => {
+    const done = i <= doneUpTo;
+    const partial = i === here.partial;
+    return h(
+      'li',
+      { class: done ? 'done' : partial ? 'partial' : '', 'aria-current': i === current ? 'step' : undefined, 'data-step': step },
+      partial ? here.partialText : statusText(step),
+      h('span', { class: 'visually-hidden' }, done ? ' (done)' : partial ? ' (under way)' : ' (to come)'),
+    );
+  });
+  const returnState = RETURN_STATES.includes(status) ? status : past.filter((s) => RETURN_STATES.includes(s)).at(-1);
+  if (returnState) {
+    const done = returnState !== 'RETURN_REQUESTED';
+    const active = status === returnState;
+    items.push(
+      h(
+        'li',
+        { class: done ? 'done' : 'partial', 'aria-current': active ? 'step' : undefined, 'data-step': 'RETURN' },
+        statusText(returnState),
+        h('span', { class: 'visually-hidden' }, done ? ' (done)' : ' (under way)'),
+      ),
+    );
+  }
+  ui.progress.dataset.steps = String(items.length);
+  replace(ui.progress, items);
 }
 
 function retryLink() {
@@ -85,7 +126,11 @@ function renderNotices(status) {
     notes.push(h('div', { class: 'notice warn' }, 'There is a problem with the delivery. Our team has been told and will be in touch.'));
   } else if (status === 'OUT_OF_STOCK') {
     notes.push(h('div', { class: 'notice bad' }, 'Sorry, some items sold out before your order was placed. Nothing was charged.'));
-  } else if (STEPS.includes(status)) {
+  } else if (status === 'RETURN_REQUESTED') {
+    notes.push(h('div', { class: 'notice', id: 'return-notice' }, 'Your return is under way: send the parcel back with the label below. We refund the items as soon as they reach us.'));
+  } else if (status === 'PARTIALLY_RETURNED' || status === 'RETURNED') {
+    notes.push(h('div', { class: 'notice ok', id: 'return-notice' }, `${status === 'RETURNED' ? 'Everything is back with us' : 'Your return is back with us'}: ${money(order?.refundedPence)} has been refunded to your card.`));
+  } else if (STEPS.includes(status) || PARTIAL[status]) {
     notes.push(
       h('div', { class: 'notice ok', id: 'confirmation' }, status === 'DELIVERED' ? 'Delivered. Enjoy, and thank you for shopping with DY Official.' : `Thank you${order ? `, ${order.name.split(' ')[0]}` : ''}: your order is confirmed${justOrdered && order ? ` and a receipt is on its way to ${order.email}` : ''}.`),
     );
@@ -172,33 +217,6 @@ function renderPayment(status) {
   else replace(ui.payment, h('p', { class: 'notice warn' }, 'Payments are not available right now. Your items stay reserved for a while; please try again shortly.'));
 }
 
-function renderParcels() {
-  const shipments = order?.shipments || [];
-  if (shipments.length === 0) {
-    replace(ui.parcels);
-    return;
-  }
-  replace(
-    ui.parcels,
-    h('h2', { id: 'parcels-title' }, shipments.length > 1 ? 'Parcels' : 'Parcel'),
-    shipments.map((s, i) =>
-      h(
-        'div',
-        { class: 'panel parcel', dataset: { trackingNumber: s.trackingNumber } },
-        h('h3', {}, shipments.length > 1 ? `Parcel ${i + 1}` : 'Your parcel'),
-        h('p', {}, h('strong', {}, 'Carrier: '), carrierName(s.carrier), h('br'), h('strong', {}, 'Tracking number: '), s.trackingNumber, h('br'), h('strong', {}, 'Status: '), h('span', { class: 'parcel-status' }, statusText(s.status)), s.estimatedDelivery ? [h('br'), h('strong', {}, 'Estimated delivery: '), day(s.estimatedDelivery)] : null),
-        (s.events || []).length
-          ? h(
-              'ol',
-              { class: 'timeline', 'aria-label': 'Tracking history' },
-              [...s.events].reverse().map((e) => h('li', {}, h('time', { datetime: e.occurredAt || '' }, when(e.occurredAt)), statusText(e.status), e.description ? ` — ${e.description}` : '', e.location ? ` (${e.location})` : '')),
-            )
-          : null,
-      ),
-    ),
-  );
-}
-
 function renderItems() {
   if (!order) return;
   const t = order.totals;
@@ -210,14 +228,25 @@ function renderItems() {
   );
 }
 
+const parcelsCount = () => (order?.shipments || []).length;
+
 function describe(e) {
+  const d = e.data || {};
   if (e.type === 'status_changed') return statusText(e.toStatus) + (e.reason && e.toStatus === 'CANCELLED' ? ` (${CANCEL_TEXT[e.reason] || e.reason.toLowerCase()})` : '');
-  if (e.type === 'tracking_updated') return `Parcel: ${statusText(e.data?.status)}`;
+  if (e.type === 'tracking_updated') return `${parcelsCount() > 1 && d.shipmentNo ? `Parcel ${d.shipmentNo}` : 'Parcel'}: ${statusText(d.status)}`;
+  if (e.type === 'return_requested') return `Return ${d.returnNo} requested`;
+  if (e.type === 'return_label_issued') return `Return ${d.returnNo}: label ready`;
+  if (e.type === 'return_tracking_updated') return `Return ${d.returnNo} parcel: ${statusText(d.status)}`;
+  if (e.type === 'return_received') return `Return ${d.returnNo} received at our warehouse`;
+  if (e.type === 'return_refunded') return `Return ${d.returnNo} refunded: ${money(d.refundPence)}`;
+  if (e.type === 'return_failed') return `Return ${d.returnNo} could not be completed`;
   return e.type.replace(/_/g, ' ');
 }
 
+const HISTORY_TYPES = ['status_changed', 'tracking_updated', 'return_requested', 'return_label_issued', 'return_tracking_updated', 'return_received', 'return_refunded', 'return_failed'];
+
 function renderHistory() {
-  const list = [...events.values()].filter((e) => e.type === 'status_changed' || e.type === 'tracking_updated').sort((a, b) => b.id - a.id);
+  const list = [...events.values()].filter((e) => HISTORY_TYPES.includes(e.type)).sort((a, b) => b.id - a.id);
   replace(ui.history, list.length ? [h('h2', { id: 'history-title' }, 'History'), h('ol', { class: 'timeline' }, list.map((e) => h('li', {}, h('time', { datetime: e.occurredAt }, when(e.occurredAt)), describe(e))))] : null);
 }
 
@@ -262,28 +291,53 @@ function render() {
   ui.title.textContent = `Order ${orderId}`;
   ui.pill.textContent = statusText(status);
   ui.pill.dataset.status = status;
-  ui.pill.className = `status-pill ${status === 'DELIVERED' || STEPS.includes(status) ? 'ok' : status === 'CANCELLED' || status === 'OUT_OF_STOCK' ? 'bad' : ''}`;
+  ui.pill.className = `status-pill ${HAPPY.includes(status) ? 'ok' : status === 'CANCELLED' || status === 'OUT_OF_STOCK' ? 'bad' : ''}`;
   renderNotices(status);
   renderProgress(status);
   renderPayment(status);
-  renderParcels();
+  renderParcels(ui.parcels, { order, records, openKeys });
+  ui.returns.update(order, records);
   renderItems();
   renderHistory();
   renderActions(status);
 }
 
+const headers = { 'X-Tracking-Token': token };
+
 async function refresh() {
-  order = await api(`/api/orders/${encodeURIComponent(orderId)}`, { headers: { 'X-Tracking-Token': token } });
+  const path = `/api/orders/${encodeURIComponent(orderId)}`;
+  const [fresh, parcels] = await Promise.all([
+    api(path, { headers }),
+    // The full histories only matter once a parcel exists; a failure keeps the last ones shown.
+    order?.shipments?.length || order?.returns?.length ? api(`${path}/shipments`, { headers }).catch(() => undefined) : undefined,
+  ]);
+  order = fresh;
+  if (parcels) records = parcels.shipments;
+  else if (!records.length && (order.shipments.length || order.returns.length)) records = (await api(`${path}/shipments`, { headers }).catch(() => ({ shipments: [] }))).shipments;
   render();
 }
 
+const refreshInbox = () => ui.inbox.refresh().catch(() => {});
+
 let refreshTimer;
-/** Events arrive in bursts (the whole history on connect): one read of the order after a burst, and one more a moment later. */
+const laterTimers = [];
+/**
+ * Events arrive in bursts (the whole history on connect): one read of the order after a burst, and one more
+ * a moment later; the in-app message an event owes is written just after it, so the inbox is read once more.
+ */
 function refreshSoon() {
   clearTimeout(refreshTimer);
+  for (const t of laterTimers.splice(0)) clearTimeout(t);
   refreshTimer = setTimeout(() => {
     refresh().catch(() => {});
-    setTimeout(() => refresh().catch(() => {}), 1500);
+    refreshInbox();
+    laterTimers.push(
+      setTimeout(() => {
+        refresh().catch(() => {});
+        refreshInbox();
+      }, 1500),
+      setTimeout(refreshInbox, 5000),
+    );
   }, 200);
 }
 
@@ -293,9 +347,18 @@ function notFound() {
 
 async function start() {
   if (!token) return notFound();
-  const [config] = await Promise.all([api('/api/storefront/config').catch(() => ({ payments: { mode: 'none' } })), refresh().catch((err) => Promise.reject(err))]);
+  ui.returns = createReturns({ orderId, token, openKeys, onChange: () => refresh().catch(() => {}) });
+  ui.inbox = createInbox({ orderId, token, openKeys });
+  const [config] = await Promise.all([api('/api/storefront/config').catch(() => ({ payments: { mode: 'none' } })), refresh().catch((err) => Promise.reject(err)), refreshInbox()]);
   paymentMode = config.payments;
-  replace(root, h('div', { class: 'actions' }, ui.title, ui.pill, ui.live), ui.notices, ui.progress, ui.payment, h('div', { class: 'layout-2' }, h('div', {}, ui.parcels, ui.items), h('div', {}, ui.history, ui.actions)));
+  replace(
+    root,
+    h('div', { class: 'actions' }, ui.title, ui.pill, ui.live),
+    ui.notices,
+    ui.progress,
+    ui.payment,
+    h('div', { class: 'layout-2' }, h('div', {}, ui.parcels, ui.returns.node, ui.items), h('div', {}, ui.inbox.node, ui.history, ui.actions)),
+  );
   root.setAttribute('aria-busy', 'false');
   render();
   window.DyOrderStream.open({

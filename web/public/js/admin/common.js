@@ -13,6 +13,10 @@ export async function requireSession() {
   }
   const who = document.getElementById('staff-who');
   if (who) who.textContent = `${session.staff.name} · ${session.staff.role}`;
+  // Links a role cannot use are hidden (admin uses all); the API refuses them anyway.
+  for (const link of document.querySelectorAll('.site-nav [data-roles]')) {
+    link.hidden = session.staff.role !== 'admin' && !link.dataset.roles.split(' ').includes(session.staff.role);
+  }
   return session;
 }
 

@@ -18,6 +18,7 @@ function query() {
   const v = (n) => form.elements[n].value.trim();
   if (v('email')) params.set('email', v('email'));
   if (v('status')) params.set('status', v('status'));
+  if (v('carrier')) params.set('carrier', v('carrier'));
   if (v('from')) params.set('from', new Date(`${v('from')}T00:00:00`).toISOString());
   if (v('to')) params.set('to', new Date(`${v('to')}T00:00:00`).toISOString());
   return params;
