@@ -30,7 +30,8 @@ export interface WatchedPage {
  * a shopper's browser would log, except those `allow` explains (an endpoint another issue has not landed yet).
  */
 export async function openPage(browser: Browser, baseURL: string): Promise<WatchedPage> {
-  const context = await browser.newContext({ baseURL, viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London' });
+  // Reduced motion: the pages honour it (charts draw without animating), so screenshots show finished pages.
+  const context = await browser.newContext({ baseURL, viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London', reducedMotion: 'reduce' });
   const page = await context.newPage();
   const errors: WatchedPage['errors'] = [];
   page.on('console', (msg) => {
