@@ -40,6 +40,11 @@ async function attention(orderId: string, body: Record<string, unknown>) {
   return sys.http.post(`/api/admin/orders/${orderId}/attention`, { actor: 'ops-kim', ...body }, admin());
 }
 
+/** The order as staff see it: who did what, by name. */
+async function staffOrder(orderId: string): Promise<any> {
+  return (await sys.http.get(`/api/admin/orders/${orderId}`, admin())).body;
+}
+
 async function searchAttributes(orderId: string): Promise<Record<string, unknown>> {
   const d = await sys.ctx.temporal.workflow.getHandle(`order-${orderId}`).describe();
   return Object.fromEntries(Object.entries(d.searchAttributes).map(([k, v]) => [k, (v as unknown[])[0]]));
@@ -123,7 +128,8 @@ test('a delivery exception shows in the API and the search attributes; reship ta
     return o.shipments.length === 2 && o.shipments[1].status === 'FAILURE' ? o : undefined;
   });
   expect(again.shipments[0].closedAs).toBe('REPLACED');
-  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'admin:ops-kim', data: { shipmentNo: 1, newShipmentNo: 2 } });
+  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'staff', data: { shipmentNo: 1, newShipmentNo: 2 } });
+  expect((await staffOrder(order.orderId)).timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'admin:ops-kim', data: { shipmentNo: 1, newShipmentNo: 2, note: 'carrier lost it at the depot' } });
   const ledger = await sys.ctx.db('stock_ledger').where({ order_number: order.orderId, sku, kind: 'reserve' }).orderBy('id');
   expect(ledger.map((r) => [r.ref, r.quantity])).toEqual([['reservation', -2], ['shipment-2', -2]]);
 
@@ -151,7 +157,8 @@ test('refunding the lines of the only parcel ends the order REFUNDED with every 
   expect(done.refundedPence).toBe(order.totalPence);
   const rows = await sys.ctx.db('refunds').where({ order_number: order.orderId });
   expect(rows.map((r) => r.amount_pence)).toEqual([order.totalPence]);
-  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'admin:ops-kim', data: { refundPence: order.totalPence } });
+  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'staff', data: { refundPence: order.totalPence } });
+  expect((await staffOrder(order.orderId)).timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'admin:ops-kim', data: { refundPence: order.totalPence, note: 'customer no longer wants it' } });
   const twice = await attention(order.orderId, { action: 'refund_lines', shipmentNo: 1 });
   expect(twice.status).toBe(409);
   await waitForWorkflowClosed(sys, order.orderId);

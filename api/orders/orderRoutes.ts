@@ -5,6 +5,7 @@ import { HttpError, parse } from '../errors';
 import { cancelRequestSchema } from '../schemas';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
 import { verifyTrackingToken } from './identifiers';
+import { customerOrder } from './customerView';
 import { fromWorkflow, type OrderResponse, readModelOrder, timeline } from './orderView';
 
 const NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
@@ -58,15 +59,14 @@ export function orderRoutes(ctx: ApiContext): Router {
 
   router.get('/api/orders/:orderId', async (req, res) => {
     const { orderNumber, stored } = await authorisedOrder(ctx, req);
-    const order = await loadOrder(ctx, orderNumber, stored);
-    // What we pay the carrier and how it ranked is the store's business, not the customer's.
-    res.json({ ...order, carrierChoice: order.carrierChoice ? { carrier: order.carrierChoice.carrier, service: order.carrierChoice.service } : null });
+    // Staff read the same order whole at /api/admin/orders/:orderId; the customer gets the allow-listed view.
+    res.json(customerOrder(await loadOrder(ctx, orderNumber, stored)));
   });
 
   router.post('/api/orders/:orderId/cancel', async (req, res) => {
     const { orderNumber, stored } = await authorisedOrder(ctx, req);
     const body = parse(cancelRequestSchema, req.body ?? {});
-    res.json(await requestCancel(ctx, orderNumber, { by: 'customer', actor: `customer:${stored.email}`, note: body.note }));
+    res.json(customerOrder(await requestCancel(ctx, orderNumber, { by: 'customer', actor: `customer:${stored.email}`, note: body.note })));
   });
 
   return router;

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Db } from '../../db/connection';
 import { logger } from '../../lib/logger';
 import { HttpError } from '../errors';
+import { customerEvent } from '../orders/customerView';
 import type { EventFeed } from './eventFeed';
 import { type OrderEvent, readEvents } from './orderEventLog';
 import type { OpenStream, StreamRegistry } from './streamRegistry';
@@ -24,6 +25,22 @@ export interface StreamSpec {
   /** Replay rows with a higher id first; with none, the stream starts at the live edge. */
   after: number | undefined;
   heartbeatMs: number;
+  /**
+   * Who reads the frames. Customer unless a staff route says otherwise, so a new stream cannot leak by
+   * forgetting: customers get the allow-listed event (see orders/customerView), staff the event as recorded.
+   */
+  audience?: StreamAudience;
+}
+
+export type StreamAudience = 'customer' | 'staff';
+
+/** The event as the stream's reader may see it; undefined when they are not shown it. */
+export function shapeFor(audience: StreamAudience | undefined): (event: OrderEvent) => OrderEvent | undefined {
+  if (audience === 'staff') return (event) => event;
+  return (event) => {
+    const shown = customerEvent(event);
+    return shown && { ...shown, orderNumber: event.orderNumber };
+  };
 }
 
 export function frame(event: OrderEvent): string {
@@ -98,10 +115,13 @@ export async function serveEventStream(req: Request, res: Response, spec: Stream
 
   let lastSent = spec.after ?? 0;
   let queue: OrderEvent[] | undefined = [];
+  const shape = shapeFor(spec.audience);
   const send = (event: OrderEvent): boolean => {
     if (closed || res.writableEnded || event.id <= lastSent) return true;
     lastSent = event.id;
-    return res.write(frame(event));
+    // An event the reader is not shown still moves the position: a resume starts after it.
+    const shown = shape(event);
+    return shown ? res.write(frame(shown)) : true;
   };
   const subscription = spec.feed.subscribe(
     (event) => {

@@ -4,7 +4,7 @@ import { msOf } from '../../lib/config';
 import type { ApiContext } from '../context';
 import { HttpError, validationError } from '../errors';
 import { verifyTrackingToken } from '../orders/identifiers';
-import { serveEventStream, serverOf } from './sseStream';
+import { serveEventStream, serverOf, type StreamAudience } from './sseStream';
 import { closeWithServer, streamHub, streamStats } from './streamHub';
 
 // Word for word what GET /api/orders/:orderId answers, so a stream cannot be used to probe order numbers.
@@ -51,7 +51,7 @@ export function streamRoutes(ctx: ApiContext): Router {
   const router = Router();
   const heartbeatMs = msOf(ctx.config.STREAM_HEARTBEAT);
 
-  const serve = async (req: Request, res: Response, scope: { orderNumber?: string; after: number | undefined }) => {
+  const serve = async (req: Request, res: Response, scope: { orderNumber?: string; after: number | undefined; audience?: StreamAudience }) => {
     const hub = streamHub(ctx);
     closeWithServer(ctx, serverOf(req));
     await serveEventStream(req, res, { db: ctx.db, feed: hub.feed, registry: hub.registry, heartbeatMs, ...scope });
@@ -70,7 +70,7 @@ export function streamRoutes(ctx: ApiContext): Router {
   router.get('/api/admin/stream', async (req, res) => {
     await requireAdmin(ctx, req);
     // Every order since the beginning is too much to replay unasked: without an id the stream starts live.
-    await serve(req, res, { after: resumePoint(req) });
+    await serve(req, res, { after: resumePoint(req), audience: 'staff' });
   });
 
   router.get('/api/admin/stream/stats', async (req, res) => {
