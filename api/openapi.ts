@@ -46,7 +46,7 @@ registry.registerPath({ method: 'get', path: '/api/health', summary: 'Dependenci
 // Live order events (api/streams): Server-Sent Events, each `id: <order_events.id>`, `event: order`, `data: <OrderStreamEvent JSON>`.
 const orderStreamEvent = registry.register(
   'OrderStreamEvent',
-  z.object({ id: z.number().int(), seq: z.number().int(), orderNumber: z.string(), type: z.string(), fromStatus: z.string().nullable(), toStatus: z.string().nullable(), actor: z.string(), reason: z.string().nullable(), data: z.record(z.string(), z.unknown()), occurredAt: z.string() }),
+  z.object({ id: z.number().int(), seq: z.number().int(), orderNumber: z.string(), type: z.string(), fromStatus: z.string().nullable(), toStatus: z.string().nullable(), actor: z.string().describe('on a customer stream a role word (customer, staff, warehouse, carrier, payment, system) and only the event types and fields customers are shown; on the admin stream as recorded'), reason: z.string().nullable(), data: z.record(z.string(), z.unknown()), occurredAt: z.string() }),
 );
 const sse = (description: string) => ({ description, content: { 'text/event-stream': { schema: orderStreamEvent } } });
 const resume = { headers: z.object({ 'Last-Event-ID': z.string().optional() }), query: z.object({ token: z.string().optional(), lastEventId: z.string().optional() }) };
