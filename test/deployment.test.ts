@@ -115,7 +115,7 @@ const variablesUsed = (compose: unknown): Set<string> =>
 // ---- what the code expects -----------------------------------------------------------------------------
 
 const CONFIG_KEYS = Object.keys(configSchema.shape);
-const CONFIG_DEFAULTS = configSchema.parse({}) as Record<string, unknown>;
+const CONFIG_DEFAULTS = configSchema.parse({ NODE_ENV: 'development' }) as Record<string, unknown>;
 
 /** Variables our runtime code reads without lib/config.ts (keep to a minimum; each one is listed in .env.example). */
 const RUNTIME_DIRS = ['api', 'activities', 'workers', 'workflows', 'db', 'lib', 'temporal-config'];

@@ -90,7 +90,7 @@ export function codecRoutes(ctx: ApiContext): Router {
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,
     }),
-    requireAdminToken(ctx.config.ADMIN_API_TOKEN),
+    requireAdminToken(ctx),
     express.json({ limit: CODEC_BODY_LIMIT }),
   );
 

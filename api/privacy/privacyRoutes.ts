@@ -75,7 +75,7 @@ export function privacyRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.use(codecRoutes(ctx));
 
-  router.use(ERASE_PATH, securityHeaders(ctx.config), corsPolicy(ctx.config), requireAdminToken(ctx.config.ADMIN_API_TOKEN), express.json({ limit: ctx.config.BODY_LIMIT }));
+  router.use(ERASE_PATH, securityHeaders(ctx.config), corsPolicy(ctx.config), requireAdminToken(ctx), express.json({ limit: ctx.config.BODY_LIMIT }));
 
   /**
    * A customer's right to erasure: their personal data leaves our tables (see activities/privacy/erasure.ts

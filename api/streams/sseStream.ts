@@ -24,12 +24,23 @@ export interface StreamSpec {
   /** Replay rows with a higher id first; with none, the stream starts at the live edge. */
   after: number | undefined;
   heartbeatMs: number;
+  /** The client address, counted against the registry's per-client cap. */
+  client?: string;
+  /** SSE_MAX_LIFETIME: the stream is ended after this long and the client reconnects with Last-Event-ID. */
+  maxLifetimeMs?: number;
+  /** What of an event the client sees; the whole event when absent. */
+  project?: (event: OrderEvent) => unknown;
 }
 
-export function frame(event: OrderEvent): string {
+export function frame(event: OrderEvent, project?: (event: OrderEvent) => unknown): string {
   // JSON has no raw newlines, so the data is one `data:` line.
-  return `id: ${event.id}\nevent: ${EVENT_NAME}\ndata: ${JSON.stringify(event)}\n\n`;
+  return `id: ${event.id}\nevent: ${EVENT_NAME}\ndata: ${JSON.stringify(project ? project(event) : event)}\n\n`;
 }
+
+const REFUSALS = {
+  client: (r: StreamRegistry) => `at most ${r.perClient} open streams per client (SSE_MAX_PER_CLIENT); close one first`,
+  order: (r: StreamRegistry) => `at most ${r.perOrder} open streams per order (SSE_MAX_PER_ORDER); close one first`,
+} as const;
 
 export function serverOf(req: Request): net.Server | undefined {
   // Node sets `socket.server` on accepted sockets; it is how the stream learns its server is shutting down.
@@ -68,10 +79,15 @@ function drained(res: Response): Promise<void> {
  */
 export async function serveEventStream(req: Request, res: Response, spec: StreamSpec): Promise<void> {
   let closed = false;
-  const stream: OpenStream = { server: serverOf(req), end: () => hangUp(req, res) };
-  if (!spec.registry.tryAdd(stream)) {
+  const stream: OpenStream = { server: serverOf(req), end: () => hangUp(req, res), client: spec.client, orderNumber: spec.orderNumber };
+  const refused = spec.registry.add(stream);
+  if (refused === 'server') {
     res.set('Retry-After', '5');
     throw new HttpError(503, 'TOO_MANY_STREAMS', 'this server has as many open streams as it takes; retry shortly');
+  }
+  if (refused) {
+    res.set('Retry-After', '30');
+    throw new HttpError(429, 'TOO_MANY_STREAMS', REFUSALS[refused](spec.registry));
   }
   try {
     await spec.feed.start();
@@ -101,7 +117,7 @@ export async function serveEventStream(req: Request, res: Response, spec: Stream
   const send = (event: OrderEvent): boolean => {
     if (closed || res.writableEnded || event.id <= lastSent) return true;
     lastSent = event.id;
-    return res.write(frame(event));
+    return res.write(frame(event, spec.project));
   };
   const subscription = spec.feed.subscribe(
     (event) => {
@@ -122,10 +138,15 @@ export async function serveEventStream(req: Request, res: Response, spec: Stream
     if (!res.writableEnded) res.write(': heartbeat\n\n');
   }, spec.heartbeatMs);
   heartbeat.unref();
+  // A stream that never ends holds its slot for good: past its lifetime it is ended like a shutdown, and
+  // the client resumes with Last-Event-ID (web/public/js/orderStream.js does).
+  const lifetime = spec.maxLifetimeMs ? setTimeout(() => hangUp(req, res), spec.maxLifetimeMs) : undefined;
+  lifetime?.unref();
   res.on('error', (err) => logger.debug({ err: err.message }, 'event stream write failed'));
   res.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(lifetime);
     subscription.unsubscribe();
     spec.registry.remove(stream);
   });
