@@ -120,7 +120,8 @@ describe('safe by default', () => {
 
   test('/metrics needs METRICS_TOKEN or an admin key: 401 without', async () => {
     expect((await sys.http.get('/metrics')).status).toBe(401);
-    expect((await sys.http.get('/metrics', bearer(`not-the-token-${stamp}`))).status).toBe(401);
+    // From an address of its own: wrong tokens count per address, in the run's shared Redis.
+    expect((await sys.http.get('/metrics', { ...bearer(`not-the-token-${stamp}`), ...client() })).status).toBe(401);
     const ok = await sys.http.get('/metrics', bearer(sys.ctx.config.METRICS_TOKEN as string));
     expect(ok.status).toBe(200);
     expect(String(ok.body)).toContain('dy_orders_by_status');
@@ -133,7 +134,7 @@ describe('safe by default', () => {
     expect(Object.keys(open.body).sort()).toEqual(['canTakeOrders', 'checkedAt', 'status']);
     const detailed = await sys.http.get('/api/health/ready', bearer(sys.ctx.config.METRICS_TOKEN as string));
     expect(detailed.body.dependencies.database.status).toBe('up');
-    expect((await sys.http.get('/api/health/ready', bearer(`nope-${stamp}`))).status).toBe(401);
+    expect((await sys.http.get('/api/health/ready', { ...bearer(`nope-${stamp}`), ...client() })).status).toBe(401);
     expect((await sys.http.get('/api/health/live')).status).toBe(200);
   });
 
