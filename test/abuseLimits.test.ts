@@ -172,7 +172,7 @@ describe('the admin event stream', () => {
     streams.push(viaHeader);
     expect(viaHeader.status).toBe(200);
     // The warehouse board's own stream: statuses only, no customer data.
-    const board = await openSse(`${sys.url}/api/warehouse/stream`, { Cookie: cookie });
+    const board = await openSse(`${sys.url}/api/staff/stream`, { Cookie: cookie });
     streams.push(board);
     expect(board.status).toBe(200);
   });

@@ -41,7 +41,7 @@ export function streamRoutes(ctx: ApiContext): Router {
   const maxLifetimeMs = msOf(ctx.config.SSE_MAX_LIFETIME);
   // Every order's events hold customers' data: admins only (sessions or admin-scoped keys), header only.
   const admins = requireAdminToken(ctx, []);
-  const warehouse = requireAdminToken(ctx, ['warehouse']);
+  const anyStaff = requireAdminToken(ctx, ['warehouse', 'support']);
 
   const serve = async (req: Request, res: Response, scope: { orderNumber?: string; after: number | undefined; project?: (event: OrderEvent) => unknown }) => {
     const hub = streamHub(ctx);
@@ -69,10 +69,10 @@ export function streamRoutes(ctx: ApiContext): Router {
   });
 
   /**
-   * What the warehouse board needs to refresh: that an order moved, and to which status. No customer, no
-   * actor, no data: the board fetches what picking needs itself.
+   * What the staff pages (the warehouse board, an order's page) need to refresh: that an order moved, and to
+   * which status. No customer, no actor, no data: each page fetches what its role may see itself.
    */
-  router.get('/api/warehouse/stream', warehouse, async (req, res) => {
+  router.get('/api/staff/stream', anyStaff, async (req, res) => {
     await serve(req, res, { after: resumePoint(req), project: (e) => ({ id: e.id, orderNumber: e.orderNumber, type: e.type, fromStatus: e.fromStatus, toStatus: e.toStatus, occurredAt: e.occurredAt }) });
   });
 
