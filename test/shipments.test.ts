@@ -123,7 +123,7 @@ test('a delivery exception shows in the API and the search attributes; reship ta
     return o.shipments.length === 2 && o.shipments[1].status === 'FAILURE' ? o : undefined;
   });
   expect(again.shipments[0].closedAs).toBe('REPLACED');
-  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'admin:ops-kim', data: { shipmentNo: 1, newShipmentNo: 2 } });
+  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'key:dev', data: { shipmentNo: 1, newShipmentNo: 2 } });
   const ledger = await sys.ctx.db('stock_ledger').where({ order_number: order.orderId, sku, kind: 'reserve' }).orderBy('id');
   expect(ledger.map((r) => [r.ref, r.quantity])).toEqual([['reservation', -2], ['shipment-2', -2]]);
 
