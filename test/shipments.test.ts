@@ -151,7 +151,7 @@ test('refunding the lines of the only parcel ends the order REFUNDED with every 
   expect(done.refundedPence).toBe(order.totalPence);
   const rows = await sys.ctx.db('refunds').where({ order_number: order.orderId });
   expect(rows.map((r) => r.amount_pence)).toEqual([order.totalPence]);
-  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'admin:ops-kim', data: { refundPence: order.totalPence } });
+  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'key:dev', data: { refundPence: order.totalPence } });
   const twice = await attention(order.orderId, { action: 'refund_lines', shipmentNo: 1 });
   expect(twice.status).toBe(409);
   await waitForWorkflowClosed(sys, order.orderId);
