@@ -338,7 +338,8 @@ describe('erasure', () => {
     const note = (await db('order_events').where({ order_number: a.orderId, to_status: 'CANCELLED' }).first()).data.note;
     expect(note).toBe('[erased] rang from [erased] to cancel');
     const audit = await db('erasure_requests').where({ id: res.body.erasureId }).first();
-    expect(audit).toMatchObject({ email_hash: res.body.emailHash, requested_by: 'dpo-sam' });
+    // Recorded under the key that asked (the dev key), never the `by` the body typed.
+    expect(audit).toMatchObject({ email_hash: res.body.emailHash, requested_by: 'key:dev' });
     expect(audit.counts).toMatchObject({ orders: 2, searchAttributeClearSignalled: 1, temporalChecked: true });
 
     // The running order drops CustomerEmail (and forgets who its customer was in what it shows).

@@ -57,7 +57,9 @@ async function newOrder(s: System): Promise<Order> {
 const customerStream = (s: System, order: Order, query = '', headers: Record<string, string> = {}) =>
   track(openSse(`${s.url}/api/orders/${order.orderId}/stream?token=${encodeURIComponent(order.trackingToken)}${query}`, headers));
 
-const adminStream = (s: System, query = '', headers: Record<string, string> = {}) => track(openSse(`${s.url}/api/admin/stream?token=${s.ctx.config.ADMIN_API_TOKEN}${query}`, headers));
+// The admin key only in the Authorization header: a bearer secret in a URL lands in access logs.
+const adminStream = (s: System, query = '', headers: Record<string, string> = {}) =>
+  track(openSse(`${s.url}/api/admin/stream${query.replace(/^&/, '?')}`, { Authorization: `Bearer ${s.ctx.config.ADMIN_API_TOKEN}`, ...headers }));
 
 const reached = (stream: SseStream, status: string, orderId?: string, timeoutMs = 60_000) =>
   stream.until(`${orderId ?? 'an order'} to reach ${status} on the stream`, (s) => orderEvents(s).find((e) => e.toStatus === status && (!orderId || e.orderNumber === orderId)), timeoutMs);
@@ -181,6 +183,8 @@ test('tokens: another order’s token and no token are the 404 of a missing orde
     expect(refused.body.error.code).toBe('UNAUTHORISED');
   }
   expect((await track(openSse(`${sys.url}/api/admin/stream?token=nope`))).status).toBe(401);
+  // Not even the right key is taken from the URL.
+  expect((await track(openSse(`${sys.url}/api/admin/stream?token=${sys.ctx.config.ADMIN_API_TOKEN}`))).status).toBe(401);
   const bearer = await track(openSse(`${sys.url}/api/admin/stream`, { Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` }));
   expect(bearer.status).toBe(200);
   expect((await sys.http.get('/api/admin/stream/stats')).status).toBe(401);

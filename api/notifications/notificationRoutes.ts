@@ -120,7 +120,7 @@ export function notificationRoutes(ctx: ApiContext): Router {
   });
 
   // Support answers customers about their messages: it reads the list and resends what failed, as admins do.
-  router.use('/api/admin/notifications', requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['support']));
+  router.use('/api/admin/notifications', requireAdminToken(ctx, ['support']));
 
   router.get('/api/admin/notifications', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');

@@ -13,6 +13,8 @@ import { callTemporal } from '../temporal';
 import { newOrderNumber, trackingToken } from './identifiers';
 import { civilDate } from '../../lib/civilDate';
 import { assertShippingOffered } from '../shipping/basketQuote';
+import { unpaidHold } from '../../lib/config';
+import { assertUnitsPerLine, claimUnpaidSlot, type UnpaidClaim } from './unpaidLimit';
 
 /** The default shipping option is left out, so a key recorded before shipping was charged still matches its body. */
 const canonical = (body: CheckoutRequest): string => {
@@ -58,10 +60,24 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     const key = req.header('Idempotency-Key');
     if (key !== undefined) parse(idempotencyKeySchema, key, 'Idempotency-Key');
     await assertKnownSkus(ctx, body);
+    assertUnitsPerLine(ctx, body);
     await assertShippingOffered(ctx, body.items, body.shippingAddress.country, body.shippingOption);
 
+    // A replayed Idempotency-Key lands on the order it already counted for; only a new checkout takes a slot.
+    const known = key !== undefined && (await ctx.db('checkout_requests').where({ idempotency_key: key }).first('order_number'));
+    const claim = known ? undefined : await claimUnpaidSlot(ctx, req);
+    try {
+      await reserve(res, body, key, claim);
+    } catch (err) {
+      await claim?.release();
+      throw err;
+    }
+  }
+
+  async function reserve(res: Response, body: CheckoutRequest, key: string | undefined, claim: UnpaidClaim | undefined): Promise<void> {
     const { config } = ctx;
     let { orderNumber, replay } = await orderNumberFor(ctx, key, body);
+    await claim?.attach(orderNumber);
     let result: CheckoutResult | undefined;
     for (let attempt = 0; result === undefined; attempt++) {
       const input: OrderInput = {
@@ -71,7 +87,8 @@ export function checkoutRoutes(ctx: ApiContext): Router {
         shippingAddress: body.shippingAddress,
         shippingOption: body.shippingOption,
         timings: {
-          paymentWindow: config.PAYMENT_WINDOW as OrderInput['timings']['paymentWindow'],
+          // The payment wait is the stock hold: UNPAID_HOLD, never longer than PAYMENT_WINDOW (lib/config.ts).
+          paymentWindow: unpaidHold(config) as OrderInput['timings']['paymentWindow'],
           returnWindow: config.RETURN_WINDOW as OrderInput['timings']['returnWindow'],
           warehouseMode: config.WAREHOUSE_MODE,
           warehouseAutoDelay: config.WAREHOUSE_AUTO_DELAY as OrderInput['timings']['warehouseAutoDelay'],
@@ -103,6 +120,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           result = await finishedCheckout(ctx, orderNumber);
         } else if (attempt < 3) {
           orderNumber = newOrderNumber(); // a clash with an existing order number: draw again
+          await claim?.attach(orderNumber);
         } else {
           throw err;
         }

@@ -23,6 +23,7 @@ export function roleOf(actor: string | null | undefined): CustomerRole {
     case 'admin':
     case 'staff':
     case 'support':
+    case 'key': // a machine client acting for the store (a named API key)
       return 'staff';
     case 'warehouse':
       return 'warehouse';

@@ -37,8 +37,8 @@ export function warehouseRoutes(ctx: ApiContext): Router {
   // Per route rather than router.use('/api/admin'): where app.ts mounts this router must not decide who gets in.
   // The bearer token passes everywhere; staff sessions by role: labels and picking lists are the warehouse's
   // work, and support also issues return labels to customers.
-  const admin = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['warehouse']);
-  const adminOrSupport = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['warehouse', 'support']);
+  const admin = requireAdminToken(ctx, ['warehouse']);
+  const adminOrSupport = requireAdminToken(ctx, ['warehouse', 'support']);
 
   async function existingOrderNumber(req: Request): Promise<string> {
     const orderNumber = parse(orderIdSchema, String(req.params.orderId), 'orderId');
