@@ -47,6 +47,13 @@ export const configSchema = z
     DEV_TEST_PAYMENTS: bool.optional(),
     ADMIN_API_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
     TRACKING_TOKEN_SECRET: z.string().min(8).default(DEV_TRACKING_SECRET),
+    // Customer access (api/orders/access.ts): how long each kind of credential lasts.
+    ORDER_TOKEN_TTL: duration.default('180d'),
+    ORDER_SESSION_TTL: duration.default('30d'),
+    ORDER_PROOF_WINDOW: duration.default('30 minutes'),
+    ACCESS_LINK_TTL: duration.default('15 minutes'),
+    MESSAGE_LINK_TTL: duration.default('30d'),
+    CUSTOMER_SESSION_TTL: duration.default('7d'),
     PAYMENT_WINDOW: duration.default('30 minutes'),
     RETURN_WINDOW: duration.default('30d'),
     WAREHOUSE_MODE: z.enum(['auto', 'manual']).default('auto'),

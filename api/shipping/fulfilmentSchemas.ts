@@ -27,6 +27,8 @@ export const returnRequestSchema = registry.register(
       .max(50)
       .refine((ls) => new Set(ls.map((l) => l.lineNo)).size === ls.length, 'must name each line once'),
     reason: z.string().trim().min(3, 'must say why, in a few words').max(500, 'is too long'),
+    // The customer's proof for the change (api/orders/access.ts); staff routes ignore it.
+    email: z.string().max(254, 'is too long').optional(),
     actor,
   }),
 );
