@@ -6,6 +6,7 @@ import * as erasure from './migrations/20261125000004_erasure';
 import * as shipping from './migrations/20261125000005_shipping';
 import * as staff from './migrations/20261125000006_staff';
 import * as priceChanges from './migrations/20261126000001_price_changes';
+import * as orderAccess from './migrations/20261204000001_order_access';
 
 /** Migrations listed in code, so the same list runs from source (tests) and from dist/ (start). */
 const migrations: Record<string, Knex.Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261125000005_shipping': shipping,
   '20261125000006_staff': staff,
   '20261126000001_price_changes': priceChanges,
+  '20261204000001_order_access': orderAccess,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,4 @@
-import { address, checkoutBody, createTestSku, type System, startSystem } from './helpers/system';
+import { address, checkoutBody, createTestSku, type System, startSystem, proofFor } from './helpers/system';
 
 let sys: System;
 let sku: string;
@@ -125,7 +125,7 @@ describe('orders are private to their token', () => {
   });
 
   test('a cancel body with unknown fields is 400', async () => {
-    const res = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { refund: 99999 });
+    const res = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { refund: 99999, ...(await proofFor(sys, order)) });
     expect(res.status).toBe(400);
     expect((await sys.http.get(`/api/orders/${order.orderId}?token=${order.trackingToken}`)).body.status).toBe('AWAITING_PAYMENT');
   });

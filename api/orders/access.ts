@@ -142,7 +142,7 @@ export async function verifiedCustomer(ctx: ApiContext, req: Request): Promise<{
 export interface AuthorisedOrder {
   orderNumber: string;
   stored: Omit<OrderResponse, 'timeline'>;
-  /** Whether this request may change the order (only asked for with `write`). */
+  /** Whether the credential itself is a recent proof (a session from a one-time link): changes need no e-mail then. */
   proof: boolean;
 }
 
@@ -180,10 +180,11 @@ export async function authoriseOrder(ctx: ApiContext, req: Request, opts: { writ
   if (!credential) throw NOT_FOUND();
   const stored = await readModelOrder(ctx.db, orderNumber);
   if (!stored) throw NOT_FOUND();
-  if (!opts.write) return { orderNumber, stored, proof: false };
+  const proof = credential.proof_until !== null && new Date(credential.proof_until).getTime() > Date.now();
+  if (!opts.write) return { orderNumber, stored, proof };
 
   if (byCookie) assertSameSite(req);
-  if (credential.proof_until && new Date(credential.proof_until).getTime() > Date.now()) return { orderNumber, stored, proof: true };
+  if (proof) return { orderNumber, stored, proof };
   const typed = (req.body as { email?: unknown } | undefined)?.email;
   if (typeof typed === 'string' && typed.length <= 254 && sameEmail(ctx.config, typed, String(stored.email ?? ''))) return { orderNumber, stored, proof: true };
   throw new HttpError(403, 'PROOF_REQUIRED', 'to change this order, type the e-mail address it was placed with again (or open the link we e-mail you)', {

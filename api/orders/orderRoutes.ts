@@ -53,10 +53,11 @@ export function orderRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get('/api/orders/:orderId', async (req, res) => {
-    const { orderNumber, stored } = await authorisedOrder(ctx, req);
+    const { orderNumber, stored, proof } = await authorisedOrder(ctx, req);
     const order = await loadOrder(ctx, orderNumber, stored);
-    // What we pay the carrier and how it ranked is the store's business, not the customer's.
-    res.json({ ...order, carrierChoice: order.carrierChoice ? { carrier: order.carrierChoice.carrier, service: order.carrierChoice.service } : null });
+    // What we pay the carrier and how it ranked is the store's business, not the customer's. `access` tells the
+    // page whether a change needs the e-mail typed again.
+    res.json({ ...order, access: { emailNeeded: !proof }, carrierChoice: order.carrierChoice ? { carrier: order.carrierChoice.carrier, service: order.carrierChoice.service } : null });
   });
 
   router.post('/api/orders/:orderId/cancel', async (req, res) => {
