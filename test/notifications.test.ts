@@ -3,9 +3,11 @@ import { startFakeTwilio, type FakeTwilio } from './fakes/twilioServer';
 import { headerOf, listEmails, type MailDevEmail } from './helpers/mailSink';
 import { waitFor } from '../lib/processes';
 import { recordHistory } from './helpers/histories';
+import { cookieFor, verifiedCustomer } from './helpers/access';
 import { checkoutBody, createTestSku, pay, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
 const MAIL = () => process.env.TEST_MAILDEV_URL as string;
+const emailOfOrder = async (orderId: string): Promise<string> => (await sys.ctx.db('orders').where({ order_number: orderId }).first('email')).email;
 const PHONE = '+447700900123';
 let twilio: FakeTwilio;
 let slack: FakeSlackWebhook;
@@ -110,14 +112,16 @@ test('a failing channel is retried, marked failed, reported to admins, and resen
 test('preferences are respected: no SMS when not wanted, no non-essential messages after opting out', async () => {
   const sku = await createTestSku(sys.ctx, 3);
   const first = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }], { phone: PHONE }))).body;
-  const set = await sys.http.raw(`/api/orders/${first.orderId}/preferences?token=${first.trackingToken}`, {
+  // Preferences are the e-mail's: set by a customer who proved the address with a one-time link.
+  const customer = { Cookie: cookieFor(await verifiedCustomer(sys.http, first, await emailOfOrder(first.orderId)), '/api/customer/preferences') };
+  const set = await sys.http.raw('/api/customer/preferences', {
     method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...customer },
     body: JSON.stringify({ channels: ['email'], nonEssentialOptOut: true }),
   });
   expect(set.status).toBe(200);
   expect(set.body).toMatchObject({ channels: ['email'], nonEssentialOptOut: true });
-  const bad = await sys.http.raw(`/api/orders/${first.orderId}/preferences?token=${first.trackingToken}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channels: ['pigeon'] }) });
+  const bad = await sys.http.raw('/api/customer/preferences', { method: 'PUT', headers: { 'Content-Type': 'application/json', ...customer }, body: JSON.stringify({ channels: ['pigeon'] }) });
   expect(bad.status).toBe(400);
   expect(bad.body.error.fields[0].field).toBe('channels.0');
 
