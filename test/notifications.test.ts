@@ -53,11 +53,15 @@ test('a full order life: each email, SMS and in-app message arrives once, with t
   );
   for (const email of emails) {
     expect(email.to.map((t) => t.address)).toEqual([body.email]);
-    expect(email.html).toContain(`/orders/${order.orderId}?token=${order.trackingToken}`);
+    // Each message links with its own link, never with the order's token.
+    expect(email.html).toMatch(new RegExp(`/orders/${order.orderId}\\?link=[A-Za-z0-9_-]{43}"`));
+    expect(`${email.html}${email.text}`).not.toContain(order.trackingToken);
     expect(email.text).toContain(order.orderId);
     expect(headerOf(email, 'message-id')).toMatch(/^<n-\d+-[a-z-]+-email@dyofficial\.co\.uk>$/);
   }
   expect(new Set(emails.map((e) => headerOf(e, 'message-id'))).size).toBe(emails.length);
+  const links = emails.map((e) => new RegExp(`/orders/${order.orderId}\\?link=([A-Za-z0-9_-]{43})`).exec(e.html ?? '')?.[1]);
+  expect(new Set(links).size).toBe(emails.length);
   const receipt = emails.find((e) => e.subject.startsWith('Your receipt')) as MailDevEmail;
   // £90.00 of goods and £3.39 standard delivery; VAT £15.00 + 57p.
   expect(receipt.text).toContain('£93.39');

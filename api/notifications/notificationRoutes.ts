@@ -33,14 +33,6 @@ export const inboxReadSchema = registry.register(
 
 const errorBody = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
 const orderParams = z.object({ orderId: z.string() });
-const orderCredential = 'the order\'s tracking token (X-Tracking-Token) or its cookie';
-registry.registerPath({
-  method: 'get',
-  path: '/api/orders/{orderId}/inbox',
-  summary: `This order's in-app messages only (newest first, with \`unreadCount\`), with ${orderCredential}`,
-  request: { params: orderParams },
-  responses: { 200: { description: '{ notifications, unreadCount }' }, 404: errorBody('no such order, or wrong token') },
-});
 registry.registerPath({
   method: 'post',
   path: '/api/orders/{orderId}/inbox/read',
