@@ -248,6 +248,8 @@ function renderHistory() {
 
 // One field for the whole page life: what the customer typed survives the re-renders each event brings.
 const proof = createProofField({ id: 'cancel-email', emailNeeded: () => order?.access?.emailNeeded !== false });
+// Whether the customer opened "Cancel order": each event re-renders the actions, and must not close it under them.
+let cancelOpen = false;
 
 function renderActions(status) {
   if (!CANCELLABLE.includes(status)) {
@@ -256,17 +258,20 @@ function renderActions(status) {
   }
   const message = h('p', { role: 'status' });
   const ask = h('button', { type: 'button', class: 'secondary', id: 'cancel-order' }, 'Cancel order');
-  const confirmBox = h('div', { class: 'actions', hidden: true });
+  const confirmBox = h('div', { class: 'actions', hidden: !cancelOpen });
+  ask.hidden = cancelOpen;
   const yes = h('button', { type: 'button', class: 'danger', id: 'confirm-cancel' }, 'Yes, cancel my order');
   const no = h('button', { type: 'button', class: 'secondary' }, 'Keep my order');
   proof.update();
   confirmBox.append(h('span', {}, status === 'AWAITING_PAYMENT' ? 'Cancel and release the items?' : 'Cancel and refund in full?'), proof.node, yes, no);
   ask.addEventListener('click', () => {
+    cancelOpen = true;
     confirmBox.hidden = false;
     ask.hidden = true;
     no.focus();
   });
   no.addEventListener('click', () => {
+    cancelOpen = false;
     confirmBox.hidden = true;
     ask.hidden = false;
     ask.focus();
