@@ -18,6 +18,7 @@ import { openApiDocument } from './openapi';
 import { checkoutRoutes } from './orders/checkoutRoutes';
 import { shippingRoutes } from './shipping/shippingRoutes';
 import { orderRoutes } from './orders/orderRoutes';
+import { accessRoutes } from './orders/accessRoutes';
 import { privacyRoutes } from './privacy/privacyRoutes';
 import { streamRoutes } from './streams/streamRoutes';
 import { warehouseRoutes } from './warehouse/warehouseRoutes';
@@ -79,6 +80,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(checkoutRoutes(ctx));
   app.use(shippingRoutes(ctx));
   app.use(orderRoutes(ctx));
+  app.use(accessRoutes(ctx));
   app.use(streamRoutes(ctx)); // before adminRoutes: its guard would refuse the admin stream's ?token=
   app.use(apiKeyRoutes(ctx));
   app.use(adminRoutes(ctx));

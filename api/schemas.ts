@@ -83,7 +83,10 @@ export const errorSchema = registry.register(
   }),
 );
 
-export const cancelRequestSchema = z.object({ note: z.string().max(500, 'is too long').optional() }).strict();
+/** The order's e-mail typed again: a customer's proof for a change (api/orders/access.ts); compared, never stored. */
+export const proofEmailSchema = z.string().max(254, 'is too long').optional();
+
+export const cancelRequestSchema = z.object({ note: z.string().max(500, 'is too long').optional(), email: proofEmailSchema }).strict();
 
 export const parcelSchema = z.object({
   weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg'),

@@ -60,6 +60,13 @@ const configObject = z
     // The worker's Prometheus server: loopback unless an operator opens it (a scraper on another host).
     WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     TRACKING_TOKEN_SECRET: z.string().min(8).default(DEV_TRACKING_SECRET),
+    // Customer access (api/orders/access.ts): how long each kind of credential lasts.
+    ORDER_TOKEN_TTL: duration.default('180d'),
+    ORDER_SESSION_TTL: duration.default('30d'),
+    ORDER_PROOF_WINDOW: duration.default('30 minutes'),
+    ACCESS_LINK_TTL: duration.default('15 minutes'),
+    MESSAGE_LINK_TTL: duration.default('30d'),
+    CUSTOMER_SESSION_TTL: duration.default('7d'),
     PAYMENT_WINDOW: duration.default('30 minutes'),
     // How long an unpaid order holds its stock (the workflow's payment wait); unset: 15 minutes, or
     // PAYMENT_WINDOW when that is shorter. Never longer than PAYMENT_WINDOW.

@@ -1,5 +1,5 @@
 import { recordHistory } from './helpers/histories';
-import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
 
 let manual: System;
 const admin = () => ({ Authorization: `Bearer ${manual.ctx.config.ADMIN_API_TOKEN}` });
@@ -91,7 +91,7 @@ test('a delivery exception asks for a person; the shipped order cannot be cancel
   expect(parked.shipments[0].status).toBe('FAILURE');
   const cancel = await manual.http.post(`/api/admin/orders/${order.orderId}/cancel`, { actor: 'ops-kim' }, admin());
   expect(cancel.status).toBe(409);
-  const customerCancel = await manual.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, {});
+  const customerCancel = await manual.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, await proofFor(manual, order));
   expect(customerCancel.status).toBe(409);
   const retry = await manual.http.post(`/api/admin/orders/${order.orderId}/retry`, { actor: 'ops-kim', note: 'chasing the carrier' }, admin());
   expect(retry.status).toBe(200);

@@ -13,6 +13,7 @@ import { toWire } from '../api/codec/codecRoutes';
 import type { Db } from '../db/connection';
 import { HISTORY_FIXTURES } from './helpers/histories';
 import { address, checkoutBody, createTestSku, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { cookieFor, verifiedCustomer } from './helpers/access';
 
 /**
  * Customer data is encrypted in Temporal's store (and readable through the codec endpoint by admins only),
@@ -294,9 +295,10 @@ describe('erasure', () => {
     await waitForWorkflowClosed(sys, a.orderId);
     // B: still running, waiting for payment; the customer set their preferences (phone) on it.
     const b = await checkout(c);
-    const prefs = await sys.http.raw(`/api/orders/${b.orderId}/preferences?token=${b.trackingToken}`, {
+    const verified = cookieFor(await verifiedCustomer(sys.http, b, c.email), '/api/customer/preferences');
+    const prefs = await sys.http.raw('/api/customer/preferences', {
       method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Cookie: verified },
       body: JSON.stringify({ phone: c.e164, channels: ['email', 'in_app'] }),
     });
     expect(prefs.status).toBe(200);

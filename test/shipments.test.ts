@@ -1,7 +1,7 @@
 import { waitFor } from '../lib/processes';
 import { shipmentWorkflowId, trackingPushSignal } from '../workflows/shipping/definitions';
 import { recordHistory } from './helpers/histories';
-import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
 
 // Manual warehouse so each test packs its own parcels; a return window long enough to return within it.
 let sys: System;
@@ -175,14 +175,14 @@ test('returns: stock comes back once per return and the refund is the lines as p
   expect(shippingPence).toBeGreaterThan(0);
   expect(await availableOf(sys.ctx, tee)).toBe(8);
 
-  const tooMany = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 3 }], reason: 'too small' });
+  const tooMany = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 3 }], reason: 'too small', ...(await proofFor(sys, order)) });
   expect(tooMany.status).toBe(409);
   expect(tooMany.body.error.message).toMatch(/only 2/);
-  const noReason = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }] });
+  const noReason = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], ...(await proofFor(sys, order)) });
   expect(noReason.status).toBe(400);
   expect(JSON.stringify(noReason.body)).toMatch(/reason/);
 
-  const first = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too small' });
+  const first = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too small', ...(await proofFor(sys, order)) });
   expect(first.status).toBe(201);
   expect(first.body.return).toMatchObject({ returnNo: 1, status: 'REQUESTED' });
   const partly = await waitForStatus(sys, order, 'PARTIALLY_RETURNED');
@@ -190,7 +190,7 @@ test('returns: stock comes back once per return and the refund is the lines as p
   expect((await sys.ctx.db('payments').where({ order_number: order.orderId }).first()).status).toBe('partially_refunded');
   expect(await availableOf(sys.ctx, tee)).toBe(9);
 
-  const rest = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 2, quantity: 1 }], reason: 'changed my mind' });
+  const rest = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 2, quantity: 1 }], reason: 'changed my mind', ...(await proofFor(sys, order)) });
   expect(rest.status).toBe(201);
   const returned = await waitForStatus(sys, order, 'RETURNED');
   expect(returned.refundedPence).toBe(3500 + 3500 + 2200 + shippingPence);
@@ -230,7 +230,7 @@ test('a return asked after the window is refused with the date it closed', async
     await pay(quick, res.body);
     await waitForStatus(quick, res.body, 'DELIVERED');
     await waitForWorkflowClosed(quick, res.body.orderId);
-    const late = await quick.http.post(`/api/orders/${res.body.orderId}/returns?token=${res.body.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?' });
+    const late = await quick.http.post(`/api/orders/${res.body.orderId}/returns?token=${res.body.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?', ...(await proofFor(quick, res.body)) });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('RETURN_WINDOW_CLOSED');
     expect(late.body.error.message).toMatch(/the return window closed on \d{4}-\d{2}-\d{2}T/);

@@ -10,7 +10,8 @@ import type { ApiContext } from '../context';
 import { HttpError, parse, validationError } from '../errors';
 import { type CheckoutRequest, checkoutRequestSchema, idempotencyKeySchema } from '../schemas';
 import { callTemporal } from '../temporal';
-import { newOrderNumber, trackingToken } from './identifiers';
+import { issueOrderToken } from './access';
+import { newOrderNumber } from './identifiers';
 import { civilDate } from '../../lib/civilDate';
 import { assertShippingOffered } from '../shipping/basketQuote';
 import { unpaidHold } from '../../lib/config';
@@ -131,6 +132,9 @@ export function checkoutRoutes(ctx: ApiContext): Router {
       checkouts.inc({ outcome: 'created' });
       // The order activity has written the promise by the time the checkout Update answers.
       const shipping = await ctx.db('orders').where({ order_number: orderNumber }).first('shipping_option', 'promised_delivery_date');
+      // Random, stored hashed: a replayed checkout gets a fresh token of its own (the earlier one keeps working),
+      // since the raw one is nowhere to be read back.
+      const trackingToken = await issueOrderToken(ctx.db, config, orderNumber);
       res.status(201).json({
         orderId: orderNumber,
         status: result.status,
@@ -143,7 +147,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           promisedDeliveryDate: civilDate(shipping?.promised_delivery_date) ?? null,
         },
         payment: { paymentIntentId: result.paymentIntentId, clientSecret: result.clientSecret },
-        trackingToken: trackingToken(config.TRACKING_TOKEN_SECRET, orderNumber),
+        trackingToken,
       });
     } else if (result.status === 'OUT_OF_STOCK') {
       const names = result.shortLines.map((l) => `${l.sku} (wanted ${l.requested}, ${l.available} left)`).join(', ');

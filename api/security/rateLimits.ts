@@ -111,6 +111,8 @@ export function rateLimits(ctx: ApiContext): Router {
   router.post('/api/checkout', checkoutLimiter(ctx));
   router.use('/api/orders/:orderId', orderLookupLimiter(ctx));
   router.post('/api/tracking/lookup', orderFindLimiter(ctx));
+  // Each one mails the order's address: the finder's budget, so neither route floods a customer's mailbox.
+  router.post('/api/orders/:orderId/verify-email', orderFindLimiter(ctx));
   router.post('/api/staff/login', loginLimiter(ctx));
   return router;
 }

@@ -76,7 +76,7 @@ export function fulfilmentRoutes(ctx: ApiContext): Router {
   };
 
   router.post('/api/orders/:orderId/returns', async (req, res) => {
-    const { orderNumber, stored } = await authorisedOrder(ctx, req);
+    const { orderNumber, stored } = await authorisedOrder(ctx, req, { write: true });
     await startReturn(req, res, orderNumber, stored.status, `customer:${stored.email}`);
   });
 

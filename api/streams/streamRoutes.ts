@@ -3,14 +3,11 @@ import { msOf } from '../../lib/config';
 import type { ApiContext } from '../context';
 import { HttpError, validationError } from '../errors';
 import { requireAdminToken } from '../admin/auth';
-import { verifyTrackingToken } from '../orders/identifiers';
+import { authoriseOrder } from '../orders/access';
 import { clientKey } from '../security/rateLimits';
 import type { OrderEvent } from './orderEventLog';
 import { serveEventStream, serverOf, type StreamAudience } from './sseStream';
 import { closeWithServer, streamHub, streamStats } from './streamHub';
-
-// Word for word what GET /api/orders/:orderId answers, so a stream cannot be used to probe order numbers.
-const ORDER_NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
 
 function queryString(req: Request, name: string): string | undefined {
   const value: unknown = req.query[name];
@@ -50,11 +47,8 @@ export function streamRoutes(ctx: ApiContext): Router {
   };
 
   router.get('/api/orders/:orderId/stream', async (req, res) => {
-    const orderNumber = String(req.params.orderId);
-    const token = queryString(req, 'token') ?? req.header('X-Tracking-Token');
-    if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw ORDER_NOT_FOUND();
-    const order = await ctx.db('orders').where({ order_number: orderNumber }).first('order_number');
-    if (!order) throw ORDER_NOT_FOUND();
+    // The page's cookie (path /api/orders/<n>) covers the stream: EventSource and fetch send it unasked.
+    const { orderNumber } = await authoriseOrder(ctx, req);
     // A customer's page builds its timeline from the stream, so a first connect replays the whole order.
     await serve(req, res, { orderNumber, after: resumePoint(req) ?? 0 });
   });

@@ -83,6 +83,8 @@ export async function startTestStack(): Promise<TestStack> {
       // Tests fire bursts from one address; the rate-limit tests set their own low limits.
       RATE_LIMIT_CHECKOUT: '100000',
       RATE_LIMIT_ORDER_LOOKUP: '100000',
+      // The finder and verify-email share it, and every test run on the machine comes from 127.0.0.1.
+      RATE_LIMIT_ORDER_FIND: '100000',
       RATE_LIMIT_LOGIN: '100000',
       WORKER_METRICS_PORT: '0',
       // Tests fire many checkouts and streams from 127.0.0.1; test/abuseLimits.test.ts sets its own low limits.
