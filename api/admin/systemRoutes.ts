@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { ORDER_STATUSES } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';
+import { checkHealth } from '../health/health';
 import { errorSchema, registry } from '../schemas';
 import { requireAdminToken } from './auth';
 
@@ -19,6 +20,11 @@ export function systemRoutes(ctx: ApiContext): Router {
     const counts = statuses.map((status) => ({ status, count: counted.get(status) ?? 0 }));
     res.set('Cache-Control', 'no-store').json({ counts, total: counts.reduce((sum, c) => sum + c.count, 0), countedAt: new Date().toISOString() });
   });
+  // The public readiness answer is the overall status only; the system page's admins see every dependency.
+  router.get('/api/admin/system/health', requireAdminToken(ctx), async (_req, res) => {
+    const health = await checkHealth(ctx);
+    res.status(health.canTakeOrders ? 200 : 503).set('Cache-Control', 'no-store').json(health);
+  });
   return router;
 }
 
@@ -31,5 +37,18 @@ registry.registerPath({
     200: { description: '{ counts: [{ status, count }], total, countedAt }' },
     401: { description: 'not signed in', content: { 'application/json': { schema: errorSchema } } },
     403: { description: 'not an admin', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
+
+registry.registerPath({
+  method: 'get',
+  path: '/api/admin/system/health',
+  security: [{ adminToken: [] as string[] }, { staffSession: [] as string[] }],
+  summary: 'Readiness in detail: each dependency with its status, latency and error (503 with the same report when orders cannot be taken). Role admin',
+  responses: {
+    200: { description: 'the health report' },
+    401: { description: 'not signed in', content: { 'application/json': { schema: errorSchema } } },
+    403: { description: 'not an admin', content: { 'application/json': { schema: errorSchema } } },
+    503: { description: 'orders cannot be taken; the same report' },
   },
 });

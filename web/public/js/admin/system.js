@@ -96,10 +96,10 @@ function showAlerts(alerts) {
   );
 }
 
-/** /api/health/ready answers 503 with the same report when orders cannot be taken: that is news, not an error. */
+/** /api/admin/system/health answers 503 with the same report when orders cannot be taken: that is news, not an error. */
 async function health() {
   try {
-    return await adminApi('/api/health/ready');
+    return await adminApi('/api/admin/system/health');
   } catch (err) {
     if (err.status === 503 && err.body && err.body.dependencies) return err.body;
     throw err;
