@@ -4,6 +4,7 @@ import type { Db } from '../db/connection';
 import type { OrderInput } from '../workflows/orders/definitions';
 import type { Config } from '../lib/config';
 import type { NotificationTemplateName } from '../workflows/orders/announcements';
+import { type AccessLinkRequest, sendAccessLink } from './access/sendAccessLink';
 import { deliverAlert, releaseAlertClaim } from './alerts/deliver';
 import { evaluateAlerts } from './alerts/evaluate';
 import type { AlertDelivery, AlertEvaluationInput } from './alerts/types';
@@ -72,6 +73,7 @@ export function createActivities(deps: ActivityDeps) {
     evaluateAlerts: (input: AlertEvaluationInput) => evaluateAlerts(alertDeps, input),
     deliverAlert: (d: AlertDelivery) => deliverAlert(alertDeps, d),
     releaseAlertClaim: (d: AlertDelivery) => releaseAlertClaim(alertDeps, d),
+    sendAccessLink: (r: AccessLinkRequest) => sendAccessLink({ db, config: deps.config, email: deps.channels.email }, r),
   };
 }
 

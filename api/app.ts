@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { requestLogger } from '../lib/logging';
 import { adminRoutes } from './admin/adminRoutes';
+import { apiKeyRoutes } from './admin/apiKeyRoutes';
 import { orderDetailRoutes } from './admin/orderDetailRoutes';
 import { systemRoutes } from './admin/systemRoutes';
 import { alertRoutes } from './alerts/alertRoutes';
@@ -17,6 +18,7 @@ import { openApiDocument } from './openapi';
 import { checkoutRoutes } from './orders/checkoutRoutes';
 import { shippingRoutes } from './shipping/shippingRoutes';
 import { orderRoutes } from './orders/orderRoutes';
+import { accessRoutes } from './orders/accessRoutes';
 import { privacyRoutes } from './privacy/privacyRoutes';
 import { streamRoutes } from './streams/streamRoutes';
 import { warehouseRoutes } from './warehouse/warehouseRoutes';
@@ -39,12 +41,17 @@ export function trustProxyValue(setting: string): boolean | number | string {
   return setting;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   if (ctx.config.TRUST_PROXY) app.set('trust proxy', trustProxyValue(ctx.config.TRUST_PROXY));
   app.use((req, res, next) => {
-    const id = req.header('X-Request-Id') ?? randomUUID();
+    // A caller's id is kept only when it is a short safe token: it is echoed and logged, so anything else
+    // (newlines, markup, kilobytes) would be a way to forge log lines or headers.
+    const given = req.header('X-Request-Id');
+    const id = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
     req.headers['x-request-id'] = id;
     res.set('X-Request-Id', id);
     next();
@@ -73,7 +80,9 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(checkoutRoutes(ctx));
   app.use(shippingRoutes(ctx));
   app.use(orderRoutes(ctx));
+  app.use(accessRoutes(ctx));
   app.use(streamRoutes(ctx)); // before adminRoutes: its guard would refuse the admin stream's ?token=
+  app.use(apiKeyRoutes(ctx));
   app.use(adminRoutes(ctx));
   app.use(orderDetailRoutes(ctx));
   app.use(systemRoutes(ctx));

@@ -1,4 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
+import { requireAdminToken } from './admin/auth';
+import { HttpError } from './errors';
 import client from 'prom-client';
 import type { Db } from '../db/connection';
 import { httpDuration, registry } from '../lib/metrics';
@@ -29,10 +32,30 @@ export const measureHttp: RequestHandler = (req, res, next) => {
   next();
 };
 
+const sameSecret = (given: string, expected: string): boolean => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/**
+ * For /metrics and the detailed health: METRICS_TOKEN as a bearer token (what a Prometheus scraper is
+ * given), or an admin-scoped API key. Order counts, routes and dependency errors are for operators only.
+ */
+export function requireMetricsToken(ctx: ApiContext): RequestHandler {
+  const admins = requireAdminToken(ctx, []);
+  return (req, res, next) => {
+    const bearer = /^Bearer (.+)$/.exec(req.header('Authorization') ?? '')?.[1];
+    if (bearer && ctx.config.METRICS_TOKEN && sameSecret(bearer, ctx.config.METRICS_TOKEN)) return next();
+    if (!bearer) throw new HttpError(401, 'UNAUTHORISED', 'metrics need METRICS_TOKEN or an admin API key in the Authorization header (Bearer)');
+    return admins(req, res, next);
+  };
+}
+
 export function metricsRoutes(ctx: ApiContext): Router {
   ordersDb = ctx.db;
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', requireMetricsToken(ctx), async (_req, res) => {
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   });
   return router;

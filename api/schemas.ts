@@ -89,7 +89,10 @@ export const errorSchema = registry.register(
   }),
 );
 
-export const cancelRequestSchema = z.object({ note: noteSchema.optional() }).strict();
+/** The order's e-mail typed again: a customer's proof for a change (api/orders/access.ts); compared, never stored. */
+export const proofEmailSchema = text({ max: 254, maxMessage: 'is too long' }).optional();
+
+export const cancelRequestSchema = z.object({ note: noteSchema.optional(), email: proofEmailSchema }).strict();
 
 export const parcelSchema = z.strictObject({
   weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg'),

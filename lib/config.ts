@@ -19,9 +19,13 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const configSchema = z
+const configObject = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    // No default: a production host that forgot it would otherwise run with free test payments and the public
+    // dev secrets. `npm start` sets development itself, the test set-up test, the image and compose production.
+    NODE_ENV: z.enum(['development', 'test', 'production'], {
+      error: 'must be set to development, test or production (unset is refused: it would mean dev secrets and free test payments)',
+    }),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATA_DIR: z.string().default(path.join(projectRoot, '.data')),
     DATABASE_URL: z.string().url().optional(),
@@ -45,9 +49,32 @@ export const configSchema = z
     STRIPE_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[A-Za-z0-9]+$/, 'a Stripe publishable key: pk_test_… or pk_live_…').optional(),
     // Unset: on outside production (see devTestPaymentsEnabled); production refuses an explicit true.
     DEV_TEST_PAYMENTS: bool.optional(),
-    ADMIN_API_TOKEN: z.string().min(8).default(DEV_ADMIN_TOKEN),
+    // Outside production only: seeds the API key named `dev` (scope admin). Unset there: DEV_ADMIN_TOKEN.
+    ADMIN_API_TOKEN: z.string().min(8).optional(),
+    // Wrong admin bearer tokens: this many per client address, or with the same token, within the window, then 429.
+    ADMIN_AUTH_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(10),
+    ADMIN_AUTH_FAILURES_PER_TOKEN: z.coerce.number().int().min(1).default(5),
+    ADMIN_AUTH_FAILURE_WINDOW: duration.default('15 minutes'),
+    // Bearer token for /metrics and the detailed health; unset: only an admin-scoped API key opens them.
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    // The worker's Prometheus server: loopback unless an operator opens it (a scraper on another host).
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     TRACKING_TOKEN_SECRET: z.string().min(8).default(DEV_TRACKING_SECRET),
+    // Customer access (api/orders/access.ts): how long each kind of credential lasts.
+    ORDER_TOKEN_TTL: duration.default('180d'),
+    ORDER_SESSION_TTL: duration.default('30d'),
+    ORDER_PROOF_WINDOW: duration.default('30 minutes'),
+    ACCESS_LINK_TTL: duration.default('15 minutes'),
+    MESSAGE_LINK_TTL: duration.default('30d'),
+    CUSTOMER_SESSION_TTL: duration.default('7d'),
     PAYMENT_WINDOW: duration.default('30 minutes'),
+    // How long an unpaid order holds its stock (the workflow's payment wait); unset: 15 minutes, or
+    // PAYMENT_WINDOW when that is shorter. Never longer than PAYMENT_WINDOW.
+    UNPAID_HOLD: duration.optional(),
+    // Orders awaiting payment at once per client address (as Express sees it under TRUST_PROXY).
+    UNPAID_ORDERS_PER_CLIENT: z.coerce.number().int().min(1).default(3),
+    // Units of one SKU line in one checkout: one anonymous order must not hold a SKU's whole stock.
+    CHECKOUT_MAX_UNITS_PER_LINE: z.coerce.number().int().min(1).default(10),
     RETURN_WINDOW: duration.default('30d'),
     WAREHOUSE_MODE: z.enum(['auto', 'manual']).default('auto'),
     WAREHOUSE_AUTO_DELAY: duration.default('5s'),
@@ -79,6 +106,11 @@ export const configSchema = z
     ADMIN_EMAIL: z.string().email('must be an email address').default('ops@dyofficial.co.uk'),
     NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     STREAM_HEARTBEAT: duration.default('15s'),
+    // Open SSE streams per client address and per order (per API instance), and how long one stream lives
+    // before the server ends it; the browser helper reconnects with Last-Event-ID.
+    SSE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(6),
+    SSE_MAX_PER_ORDER: z.coerce.number().int().min(1).default(4),
+    SSE_MAX_LIFETIME: duration.default('30 minutes'),
     CORS_ORIGINS: z.string().optional(),
     RATE_LIMIT_WINDOW: duration.default('1 minute'),
     RATE_LIMIT_CHECKOUT: z.coerce.number().int().min(1).default(20),
@@ -126,8 +158,14 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.string().optional(),
     EMBEDDED_POSTGRES: bool.default(true),
-  })
+  });
+
+export const configSchema = Object.assign(
+  configObject
   .superRefine((c, ctx) => {
+    if (c.UNPAID_HOLD && msOf(c.UNPAID_HOLD) > msOf(c.PAYMENT_WINDOW)) {
+      ctx.addIssue({ code: 'custom', path: ['UNPAID_HOLD'], message: `must not be longer than PAYMENT_WINDOW (${c.PAYMENT_WINDOW})` });
+    }
     // Temporal refuses a retry ceiling below the first retry interval (1 s): catch it at start, not per order.
     if (msOf(c.ACTIVITY_RETRY_MAX_INTERVAL) < 1000) ctx.addIssue({ code: 'custom', path: ['ACTIVITY_RETRY_MAX_INTERVAL'], message: 'must be at least 1s' });
     // A bad tariff must stop the process at start, not fail the first checkout that needs it.
@@ -142,7 +180,7 @@ export const configSchema = z
     if (c.NODE_ENV !== 'production') return;
     const refuse = (key: string, why: string) => ctx.addIssue({ code: 'custom', path: [key], message: why });
     if (c.STRIPE_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) refuse('STRIPE_WEBHOOK_SECRET', 'the dev webhook secret is not allowed in production');
-    if (c.ADMIN_API_TOKEN === DEV_ADMIN_TOKEN) refuse('ADMIN_API_TOKEN', 'the dev admin token is not allowed in production');
+    if (c.ADMIN_API_TOKEN !== undefined) refuse('ADMIN_API_TOKEN', 'a shared admin token is not allowed in production: create named API keys (npm run apikey:create)');
     if (c.TRACKING_TOKEN_SECRET === DEV_TRACKING_SECRET) refuse('TRACKING_TOKEN_SECRET', 'the dev tracking secret is not allowed in production');
     if (!c.STRIPE_SECRET_KEY) refuse('STRIPE_SECRET_KEY', 'production needs a real Stripe key (stripe-mock is dev only)');
     if (!c.DATABASE_URL) refuse('DATABASE_URL', 'production needs an explicit database');
@@ -154,9 +192,13 @@ export const configSchema = z
     if (!c.PAYLOAD_ENCRYPTION_KEYS) refuse('PAYLOAD_ENCRYPTION_KEYS', 'production encrypts customer data in workflow payloads');
     if (c.SANDBOX_PUSH_SECRET === DEV_SANDBOX_PUSH_SECRET) refuse('SANDBOX_PUSH_SECRET', 'the dev sandbox push secret is public: never in production');
     if (c.DEV_TEST_PAYMENTS === true) refuse('DEV_TEST_PAYMENTS', 'the test-payment endpoint marks orders paid with our own webhook secret: never in production');
-  });
+  })
+  .transform((c) => ({ ...c, ADMIN_API_TOKEN: devAdminToken(c) })),
+  // Every setting by name, for the checks that .env.example documents them all.
+  { shape: configObject.shape },
+);
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -185,6 +227,20 @@ export function msOf(value: string): number {
   const factor = UNIT_MS[key];
   if (factor === undefined) throw new Error(`not a duration unit: ${unit}`);
   return Math.round(Number(m[1]) * factor);
+}
+
+/** The token that seeds the `dev` API key: none in production, DEV_ADMIN_TOKEN when unset elsewhere. */
+export function devAdminToken(c: { ADMIN_API_TOKEN?: string; NODE_ENV: string }): string | undefined {
+  if (c.NODE_ENV === 'production') return undefined;
+  return c.ADMIN_API_TOKEN ?? DEV_ADMIN_TOKEN;
+}
+
+const DEFAULT_UNPAID_HOLD_MS = 15 * 60_000;
+
+/** The workflow's payment wait: UNPAID_HOLD, else 15 minutes capped at PAYMENT_WINDOW. */
+export function unpaidHold(c: Pick<Config, 'UNPAID_HOLD' | 'PAYMENT_WINDOW'>): string {
+  if (c.UNPAID_HOLD) return c.UNPAID_HOLD;
+  return msOf(c.PAYMENT_WINDOW) < DEFAULT_UNPAID_HOLD_MS ? c.PAYMENT_WINDOW : '15 minutes';
 }
 
 /** The dev test-payment panel and its endpoint: on by default everywhere but production. */

@@ -50,6 +50,16 @@ const DELIVERIES = intEnv('BENCH_DELIVERIES', 5, 0);
 const DEV_DEFAULTS = intEnv('BENCH_DEV_DEFAULTS', 1, 0) !== 0;
 /** Unpaid bench orders would otherwise time out (the stack's 20 s) and cancel in the middle of the runs. */
 const PAYMENT_WINDOW = process.env.BENCH_PAYMENT_WINDOW ?? '30 minutes';
+// The abuse limits are per client and every bench checkout comes from 127.0.0.1: the bench sets its own
+// and prints them, so a figure is never a limit's 429 in disguise.
+const LIMITS = {
+  UNPAID_ORDERS_PER_CLIENT: process.env.BENCH_UNPAID_ORDERS_PER_CLIENT ?? '1000000',
+  CHECKOUT_MAX_UNITS_PER_LINE: '20',
+  RATE_LIMIT_CHECKOUT: '1000000',
+  SSE_MAX_PER_CLIENT: '1000000',
+  SSE_MAX_PER_ORDER: '1000000',
+};
+process.stdout.write(`[bench] limits: ${Object.entries(LIMITS).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 const POLL_MS = 100;
 
 const say = (m: string): void => {
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
     say(`stack up in ${fmtS(performance.now() - t0)}`);
 
     // ---- The system under test: auto warehouse at its dev delay, the stack's fast sandbox carrier ------
-    const bench = await startSystem({ name: 'bench', env: { WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', PAYMENT_WINDOW } });
+    const bench = await startSystem({ name: 'bench', env: { ...LIMITS, WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', PAYMENT_WINDOW } });
     track('the bench system', () => bench.stop());
     say(`system up: API ${bench.url}, task queue ${bench.taskQueue}`);
 
@@ -279,7 +289,7 @@ async function main(): Promise<void> {
     let benchTimings: DeliveryRun | undefined;
     if (DELIVERIES > 0) {
       // The stack's own test timings: warehouse 300 ms, carrier step 400 ms, poll 300 ms.
-      const quick = await startSystem({ name: 'bench-test-timings', env: { WAREHOUSE_MODE: 'auto', PAYMENT_WINDOW } });
+      const quick = await startSystem({ name: 'bench-test-timings', env: { ...LIMITS, WAREHOUSE_MODE: 'auto', PAYMENT_WINDOW } });
       const stopQuick = track('the test-timings system', () => quick.stop());
       try {
         testTimings = await deliveries(quick, 'auto mode, test timings (warehouse 300 ms, carrier step 400 ms, poll 300 ms)', 60_000);
@@ -296,7 +306,7 @@ async function main(): Promise<void> {
         track('the dev-timing sandbox carrier', () => devCarrier.close());
         const dev = await startSystem({
           name: 'bench-dev-defaults',
-          env: { WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', CARRIER_URL: devCarrier.url, CARRIER_POLL_INTERVAL: '5s', PAYMENT_WINDOW },
+          env: { ...LIMITS, WAREHOUSE_MODE: 'auto', WAREHOUSE_AUTO_DELAY: '5s', CARRIER_URL: devCarrier.url, CARRIER_POLL_INTERVAL: '5s', PAYMENT_WINDOW },
         });
         const stopDev = track('the dev-defaults system', () => dev.stop());
         try {

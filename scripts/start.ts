@@ -20,6 +20,9 @@ const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
  * (Temporal, stripe-mock, the sandbox carrier, the database) is started here on embedded defaults.
  */
 async function main(): Promise<void> {
+  // `npm start` is the one clearly-dev way in: it says so for itself and its children, where a process
+  // started with NODE_ENV unset refuses to run (lib/config.ts).
+  process.env.NODE_ENV ??= 'development';
   const config = loadConfig();
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   const stops: Array<() => Promise<void>> = [];

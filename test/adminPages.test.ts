@@ -106,7 +106,7 @@ test('the Temporal UI link: configured, the dev server outside production, none 
   expect(temporalUiBase({ ...base, NODE_ENV: 'development', TEMPORAL_UI_URL: undefined })).toBe('http://127.0.0.1:8233');
   expect(temporalUiBase({ ...base, NODE_ENV: 'production', TEMPORAL_UI_URL: undefined })).toBeNull();
   expect(executionUrl({ ...base, NODE_ENV: 'production', TEMPORAL_UI_URL: 'https://tui.example.com//' }, 'DY-261125-7K3QM')).toBe('https://tui.example.com/namespaces/shop%20ns/workflows/order-DY-261125-7K3QM');
-  expect(() => loadConfig({ TEMPORAL_UI_URL: 'not a url' })).toThrow(/TEMPORAL_UI_URL/);
+  expect(() => loadConfig({ NODE_ENV: 'development', TEMPORAL_UI_URL: 'not a url' })).toThrow(/TEMPORAL_UI_URL/);
 });
 
 test('orders per status: every status counted from the read model, zeros included; admins only', async () => {

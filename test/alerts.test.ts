@@ -10,7 +10,7 @@ import { alertScheduleId, ensureAlertSchedule } from '../temporal-config/schedul
 import { evaluateAlertsWorkflow } from '../workflows/alerts/evaluateAlertsWorkflow';
 import { startFakeSlackWebhook, type FakeSlackWebhook } from './fakes/slackWebhook';
 import { listEmails } from './helpers/mailSink';
-import { checkoutBody, createTestSku, pay, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus } from './helpers/system';
+import { checkoutBody, createTestSku, pay, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus, proofFor } from './helpers/system';
 
 const MAIL = () => process.env.TEST_MAILDEV_URL as string;
 let slack: FakeSlackWebhook;
@@ -150,7 +150,7 @@ test('a channel that stays down releases the announcement; the next evaluation s
   expect(row.notified_at).not.toBeNull();
   expect(row.deliveries.fired.channels).toMatchObject({ slack: { status: 'sent' }, email: { status: 'sent' } });
 
-  const cancelled = await sys.http.post(`/api/orders/${order.orderId}/cancel`, {}, { 'X-Tracking-Token': order.trackingToken });
+  const cancelled = await sys.http.post(`/api/orders/${order.orderId}/cancel`, await proofFor(sys, order), { 'X-Tracking-Token': order.trackingToken });
   expect(cancelled.status).toBe(200);
   await waitForStatus(sys, order, 'CANCELLED');
   expect((await evaluate(sys, { rules: ['stuck_orders'] })).resolved).toContain(key);

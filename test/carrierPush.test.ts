@@ -271,6 +271,24 @@ describe('sandbox carrier push', () => {
     expect(signals).toEqual([]);
   });
 
+  it('refuses a push signed more than five minutes ago (a replay), or ahead, with 401 SIGNATURE_EXPIRED, and signals nothing', async () => {
+    const tn = sandboxNumber();
+    await shipment('dpd', tn);
+    const body = JSON.stringify({ trackingNumber: tn, events });
+    const now = Math.floor(Date.now() / 1000);
+    signals.length = 0;
+    for (const t of [now - 6 * 60, now + 6 * 60]) {
+      const res = await post(body, signSandboxPush(body, SANDBOX_SECRET, t));
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('SIGNATURE_EXPIRED');
+    }
+    // The timestamp is signed: moving it on a captured push breaks the signature.
+    const captured = signSandboxPush(body, SANDBOX_SECRET, now - 6 * 60);
+    expect((await post(body, captured.replace(/^t=\d+/, `t=${now}`))).body.error.code).toBe('SIGNATURE_INVALID');
+    expect(signals).toEqual([]);
+    expect((await post(body, signSandboxPush(body, SANDBOX_SECRET, now - 60))).status).toBe(200);
+  });
+
   it('answers 400 naming the field, and 202 for a number it does not know', async () => {
     const tn = sandboxNumber();
     await shipment('dhl', tn);

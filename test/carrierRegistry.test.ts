@@ -27,7 +27,7 @@ const ALL_CREDENTIALS = {
 
 describe('carrier registry: selection', () => {
   it('in dev without credentials, the sandbox stands in for every carrier under its name', () => {
-    const registry = createCarrierRegistry(loadConfig({ CARRIER_URL: 'http://127.0.0.1:4999' }));
+    const registry = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', CARRIER_URL: 'http://127.0.0.1:4999' }));
     expect(registry.describe().map(({ carrier, books, tracks }) => ({ carrier, books, tracks }))).toEqual(
       CARRIER_NAMES.map((carrier) => ({ carrier, books: 'sandbox', tracks: 'sandbox' })),
     );
@@ -42,7 +42,7 @@ describe('carrier registry: selection', () => {
   });
 
   it('with every credential, each carrier tracks through its own API and books through EasyPost', () => {
-    const registry = createCarrierRegistry(loadConfig(ALL_CREDENTIALS));
+    const registry = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', ...ALL_CREDENTIALS }));
     expect(registry.describe().map(({ carrier, books, tracks }) => ({ carrier, books, tracks }))).toEqual([
       { carrier: 'royal-mail', books: 'easypost', tracks: 'royal-mail-api' },
       { carrier: 'dpd', books: 'easypost', tracks: 'dpd-api' },
@@ -56,26 +56,26 @@ describe('carrier registry: selection', () => {
   });
 
   it('keeps a carrier in the sandbox until both halves are real: its tracking credentials and EasyPost', () => {
-    const trackingOnly = createCarrierRegistry(loadConfig({ FEDEX_CLIENT_ID: 'id', FEDEX_CLIENT_SECRET: 'secret', DHL_API_KEY: 'key' }));
+    const trackingOnly = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', FEDEX_CLIENT_ID: 'id', FEDEX_CLIENT_SECRET: 'secret', DHL_API_KEY: 'key' }));
     expect(trackingOnly.describe().filter((r) => r.books !== 'sandbox')).toEqual([]);
     expect(trackingOnly.forCarrier('fedex')).toBeInstanceOf(SandboxCarrierAdapter);
 
     // DPD's tracking needs no credentials, so EasyPost alone makes it real; the others still lack theirs.
-    const easyPostOnly = createCarrierRegistry(loadConfig({ EASYPOST_API_KEY: 'EZTK-only' }));
+    const easyPostOnly = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', EASYPOST_API_KEY: 'EZTK-only' }));
     expect(easyPostOnly.describe().filter((r) => r.books === 'easypost').map((r) => r.carrier)).toEqual(['dpd']);
 
-    const halfFedEx = createCarrierRegistry(loadConfig({ EASYPOST_API_KEY: 'EZTK-only', FEDEX_CLIENT_ID: 'id' }));
+    const halfFedEx = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', EASYPOST_API_KEY: 'EZTK-only', FEDEX_CLIENT_ID: 'id' }));
     expect(halfFedEx.describe().find((r) => r.carrier === 'fedex')).toEqual({ carrier: 'fedex', books: 'sandbox', tracks: 'sandbox', reason: 'sandbox stand-in: FEDEX_CLIENT_SECRET not set' });
   });
 
   it('hands out one adapter per carrier, so OAuth tokens are fetched once', () => {
-    const registry = createCarrierRegistry(loadConfig(ALL_CREDENTIALS));
+    const registry = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', ...ALL_CREDENTIALS }));
     expect(registry.forCarrier('ups')).toBe(registry.forCarrier('ups'));
     expect(registry.forCarrier('dpd')).not.toBe(registry.forCarrier('dhl'));
   });
 
   it('refuses a carrier name the store does not use, as a rejection', () => {
-    const registry = createCarrierRegistry(loadConfig({}));
+    const registry = createCarrierRegistry(loadConfig({ NODE_ENV: 'development' }));
     let err: unknown;
     try {
       registry.forCarrier('hermes' as never);
@@ -112,7 +112,7 @@ describe('carrier registry: the adapters it hands out', () => {
   });
 
   it('a sandbox stand-in books with the carrier the store chose, and tracks what it booked', async () => {
-    const registry = createCarrierRegistry(loadConfig({ CARRIER_URL: sandbox.url }));
+    const registry = createCarrierRegistry(loadConfig({ NODE_ENV: 'development', CARRIER_URL: sandbox.url }));
     const req: BookingRequest = { ...bookingRequest(), service: 'Tracked48' };
     const booking = await registry.forCarrier('royal-mail').book(req);
     expect(booking).toMatchObject({ carrier: 'royal-mail', service: 'Tracked48' });
@@ -121,7 +121,7 @@ describe('carrier registry: the adapters it hands out', () => {
 
   it('a configured tracking-only carrier (DHL) buys its label through EasyPost and tracks through its own API', async () => {
     const registry = createCarrierRegistry(
-      loadConfig({ EASYPOST_API_URL: easyPost.url, EASYPOST_API_KEY: easyPost.apiKey, DHL_API_URL: dhl.url, DHL_API_KEY: dhl.apiKey }),
+      loadConfig({ NODE_ENV: 'development', EASYPOST_API_URL: easyPost.url, EASYPOST_API_KEY: easyPost.apiKey, DHL_API_URL: dhl.url, DHL_API_KEY: dhl.apiKey }),
       { timeoutMs: 2000 },
     );
     const adapter = registry.forCarrier('dhl');
@@ -137,7 +137,7 @@ describe('carrier registry: the adapters it hands out', () => {
 
   it('a configured OAuth carrier (UPS) books through EasyPost and tracks with its own token', async () => {
     const registry = createCarrierRegistry(
-      loadConfig({
+      loadConfig({ NODE_ENV: 'development', 
         EASYPOST_API_URL: easyPost.url,
         EASYPOST_API_KEY: easyPost.apiKey,
         UPS_API_URL: ups.url,

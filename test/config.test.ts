@@ -5,7 +5,7 @@ import { ConfigError, DEV_ADMIN_TOKEN, DEV_SANDBOX_PUSH_SECRET, DEV_WEBHOOK_SECR
 import { projectRoot } from '../lib/paths';
 
 test('defaults are the embedded dev setup', () => {
-  const c = loadConfig({});
+  const c = loadConfig({ NODE_ENV: 'development' });
   expect(c).toMatchObject({ PORT: 3000, TEMPORAL_NAMESPACE: 'default', PAYMENT_WINDOW: '30 minutes', RETURN_WINDOW: '30d', WAREHOUSE_MODE: 'auto', STRIPE_WEBHOOK_SECRET: DEV_WEBHOOK_SECRET });
   expect(c.DATABASE_URL).toBeUndefined();
   expect(c.TEMPORAL_ADDRESS).toBeUndefined();
@@ -14,7 +14,7 @@ test('defaults are the embedded dev setup', () => {
 test('one error lists every bad setting', () => {
   let error: ConfigError | undefined;
   try {
-    loadConfig({ PORT: 'eighty', PAYMENT_WINDOW: 'soon', WAREHOUSE_MODE: 'robots' });
+    loadConfig({ NODE_ENV: 'development', PORT: 'eighty', PAYMENT_WINDOW: 'soon', WAREHOUSE_MODE: 'robots' });
   } catch (err) {
     error = err as ConfigError;
   }
@@ -30,7 +30,7 @@ test('production refuses every dev default, the stand-ins, and a return window s
     error = err as ConfigError;
   }
   const keys = error?.problems.map((p) => p.split(':')[0]).sort();
-  expect(keys).toEqual(['ADMIN_API_TOKEN', 'CARRIER_URL', 'DATABASE_URL', 'PAYLOAD_ENCRYPTION_KEYS', 'RETURN_WINDOW', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
+  expect(keys).toEqual(['CARRIER_URL', 'DATABASE_URL', 'PAYLOAD_ENCRYPTION_KEYS', 'RETURN_WINDOW', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TEMPORAL_ADDRESS', 'TRACKING_TOKEN_SECRET']);
 });
 
 /** Every setting production insists on, with a real-looking value. */
@@ -38,7 +38,6 @@ const PRODUCTION = {
   NODE_ENV: 'production',
   STRIPE_SECRET_KEY: 'sk_live_realkey',
   STRIPE_WEBHOOK_SECRET: 'whsec_real_secret',
-  ADMIN_API_TOKEN: 'a-long-random-admin-token',
   TRACKING_TOKEN_SECRET: 'a-long-random-tracking-secret',
   DATABASE_URL: 'postgres://orders@db.internal:5432/orders',
   TEMPORAL_ADDRESS: 'temporal.internal:7233',
@@ -49,7 +48,9 @@ const PRODUCTION = {
 
 test('production starts with real settings', () => {
   const c = loadConfig({ ...PRODUCTION, RETURN_WINDOW: '14d' });
-  expect(c.ADMIN_API_TOKEN).not.toBe(DEV_ADMIN_TOKEN);
+  // No shared admin token in production, not even the dev default: machine clients use API keys.
+  expect(c.ADMIN_API_TOKEN).toBeUndefined();
+  expect(DEV_ADMIN_TOKEN).toBe('dev-admin-token');
 });
 
 test('durations read the way Temporal reads them', () => {
@@ -67,6 +68,14 @@ test('a process with a bad setting stops with one message naming it', async () =
   expect(failure.stderr).toMatch(/Invalid configuration/);
   expect(failure.stderr).toMatch(/PORT/);
   expect(failure.stderr).toMatch(/WAREHOUSE_MODE/);
+});
+
+test('a process started with NODE_ENV unset refuses to run, naming NODE_ENV', async () => {
+  const run = promisify(execFile);
+  const { NODE_ENV: _unset, ...env } = process.env;
+  const failure = await run(process.execPath, [path.join(projectRoot, 'dist', 'api', 'main.js')], { env }).catch((e) => e);
+  expect(failure.code).toBe(1);
+  expect(failure.stderr).toMatch(/NODE_ENV: must be set/);
 });
 
 test('TRUST_PROXY reads hop counts and booleans, not as addresses', async () => {
@@ -88,7 +97,7 @@ test('carrier push secrets: the public sandbox key is refused in production, a U
   expect(problems({ ...PRODUCTION, SANDBOX_PUSH_SECRET: DEV_SANDBOX_PUSH_SECRET })).toEqual(['SANDBOX_PUSH_SECRET']);
   // Production without a sandbox secret starts, and then takes no sandbox pushes at all.
   expect(sandboxPushSecret(loadConfig(PRODUCTION))).toBeUndefined();
-  expect(sandboxPushSecret(loadConfig({}))).toBe(DEV_SANDBOX_PUSH_SECRET);
-  expect(problems({ UPS_WEBHOOK_CREDENTIAL: 'short' })).toEqual(['UPS_WEBHOOK_CREDENTIAL']);
-  expect(loadConfig({ UPS_WEBHOOK_CREDENTIAL: 'a-long-random-ups-credential' }).UPS_WEBHOOK_CREDENTIAL).toBe('a-long-random-ups-credential');
+  expect(sandboxPushSecret(loadConfig({ NODE_ENV: 'development' }))).toBe(DEV_SANDBOX_PUSH_SECRET);
+  expect(problems({ NODE_ENV: 'development', UPS_WEBHOOK_CREDENTIAL: 'short' })).toEqual(['UPS_WEBHOOK_CREDENTIAL']);
+  expect(loadConfig({ NODE_ENV: 'development', UPS_WEBHOOK_CREDENTIAL: 'a-long-random-ups-credential' }).UPS_WEBHOOK_CREDENTIAL).toBe('a-long-random-ups-credential');
 });

@@ -115,7 +115,7 @@ const variablesUsed = (compose: unknown): Set<string> =>
 // ---- what the code expects -----------------------------------------------------------------------------
 
 const CONFIG_KEYS = Object.keys(configSchema.shape);
-const CONFIG_DEFAULTS = configSchema.parse({}) as Record<string, unknown>;
+const CONFIG_DEFAULTS = configSchema.parse({ NODE_ENV: 'development' }) as Record<string, unknown>;
 
 /** Variables our runtime code reads without lib/config.ts (keep to a minimum; each one is listed in .env.example). */
 const RUNTIME_DIRS = ['api', 'activities', 'workers', 'workflows', 'db', 'lib', 'temporal-config'];
@@ -420,7 +420,7 @@ describe('docker-compose.yml (the demo)', () => {
 
 describe('docker-compose.production.yml', () => {
   const services = production.services;
-  const SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'ADMIN_API_TOKEN', 'TRACKING_TOKEN_SECRET', 'CARRIER_URL'];
+  const SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'TRACKING_TOKEN_SECRET', 'CARRIER_URL'];
 
   it('runs the app with NODE_ENV=production', () => {
     for (const name of ['api', 'worker', 'db-setup']) expect(envOf(services[name]).NODE_ENV).toBe('production');
@@ -446,6 +446,8 @@ describe('docker-compose.production.yml', () => {
   it('takes real Stripe, carrier and security settings from the environment, with no fallback', () => {
     for (const name of ['api', 'worker']) {
       const env = envOf(services[name]);
+      // Production refuses a shared admin token: machine clients use named API keys.
+      expect({ name, adminToken: env.ADMIN_API_TOKEN }).toEqual({ name, adminToken: undefined });
       for (const key of SECRETS) expect({ name, key, value: env[key] }).toEqual({ name, key, value: expect.stringMatching(new RegExp(`^\\$\\{${key}:\\?[^}]+\\}$`)) });
       expect(env.DATABASE_URL).toMatch(/\$\{POSTGRES_PASSWORD:\?[^}]+\}/);
     }
@@ -467,7 +469,6 @@ describe('docker-compose.production.yml', () => {
       STRIPE_SECRET_KEY: 'sk_live_example',
       STRIPE_WEBHOOK_SECRET: 'whsec_live_example',
       CARRIER_URL: 'https://carrier.example.com',
-      ADMIN_API_TOKEN: 'live-admin-token',
       TRACKING_TOKEN_SECRET: 'live-tracking-secret',
       SMTP_URL: 'smtp://mail.example.com:587',
       PAYLOAD_ENCRYPTION_KEYS: 'k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',

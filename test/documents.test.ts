@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { labelPdf, pickingListCsv, pickingListPdf, PICKING_CSV_COLUMNS, type LabelInput, type PickingOrder } from '../activities/shipping/documents';
-import { newOrderNumber, trackingToken } from '../api/orders/identifiers';
+import { issueOrderToken } from '../api/orders/access';
+import { newOrderNumber } from '../api/orders/identifiers';
 import { openApiDocument } from '../api/openapi';
 import { decodeCode128, pdfInfo, pdfText, rasterise } from './helpers/pdfTools';
 import { createTestSku, type System, startSystem } from './helpers/system';
@@ -312,7 +313,7 @@ describe('warehouse document API', () => {
     expect(text).toContain('RETURN');
     expect(text.indexOf(name)).toBeLessThan(text.indexOf('Unit 4 Meridian Park'));
 
-    const token = trackingToken(sys.ctx.config.TRACKING_TOKEN_SECRET, orderNumber);
+    const token = await issueOrderToken(sys.ctx.db, sys.ctx.config, orderNumber);
     const viaCustomer = await fetchFile(`/api/orders/${orderNumber}/returns/1/label.pdf?token=${token}`);
     expect(viaCustomer.status).toBe(200);
     expect(viaCustomer.headers.get('content-type')).toBe('application/pdf');
@@ -320,7 +321,8 @@ describe('warehouse document API', () => {
     const viaHeader = await fetchFile(`/api/orders/${orderNumber}/returns/1/label.pdf`, { 'X-Tracking-Token': token });
     expect(viaHeader.status).toBe(200);
 
-    const otherToken = trackingToken(sys.ctx.config.TRACKING_TOKEN_SECRET, newOrderNumber());
+    // Another order's token opens this one no more than a made-up one.
+    const otherToken = await issueOrderToken(sys.ctx.db, sys.ctx.config, (await insertOrder('DELIVERED')).orderNumber);
     for (const path of [`/api/orders/${orderNumber}/returns/1/label.pdf?token=${otherToken}`, `/api/orders/${orderNumber}/returns/1/label.pdf`]) {
       const refused = await sys.http.get(path);
       expect(refused.status).toBe(404);

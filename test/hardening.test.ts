@@ -92,6 +92,14 @@ describe('security headers', () => {
     expect(csp).not.toContain('upgrade-insecure-requests');
   });
 
+  test('X-Request-Id is echoed only when it is a short safe token; anything else is replaced by a uuid', async () => {
+    expect((await main.http.get('/api/products', { 'X-Request-Id': 'req-1.A_b' })).headers.get('x-request-id')).toBe('req-1.A_b');
+    for (const bad of ['a'.repeat(65), '<img src=x>', 'two words', 'line\tbreak']) {
+      const echoed = (await main.http.get('/api/products', { 'X-Request-Id': bad })).headers.get('x-request-id');
+      expect(echoed).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
+
   test('error answers carry them too', async () => {
     const res = await main.http.get('/api/no-such-thing');
     expect(res.status).toBe(404);

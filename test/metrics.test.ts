@@ -1,5 +1,8 @@
 import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
 
+// The dependencies' details and /metrics are for operators: METRICS_TOKEN (the test stack sets one).
+const OPERATOR = { Authorization: `Bearer ${process.env.METRICS_TOKEN}` };
+
 let sys: System;
 beforeAll(async () => {
   sys = await startSystem({ name: 'metrics', env: { WAREHOUSE_MODE: 'manual' } });
@@ -15,12 +18,12 @@ function value(text: string, sample: string): number {
 }
 
 test('/metrics counts a checkout, a webhook, a status change, latency by route and orders by status', async () => {
-  const before = (await sys.http.get('/metrics')).body as string;
+  const before = (await sys.http.get('/metrics', OPERATOR)).body as string;
   const sku = await createTestSku(sys.ctx, 3);
   const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
   await pay(sys, order);
   await waitForStatus(sys, order, 'PICKING');
-  const res = await sys.http.get('/metrics');
+  const res = await sys.http.get('/metrics', OPERATOR);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/plain/);
   const after = res.body as string;
@@ -34,7 +37,7 @@ test('/metrics counts a checkout, a webhook, a status change, latency by route a
 });
 
 test('a bad checkout counts as invalid', async () => {
-  const before = value((await sys.http.get('/metrics')).body, 'dy_checkouts_total{outcome="invalid"}');
+  const before = value((await sys.http.get('/metrics', OPERATOR)).body, 'dy_checkouts_total{outcome="invalid"}');
   await sys.http.post('/api/checkout', {});
-  expect(value((await sys.http.get('/metrics')).body, 'dy_checkouts_total{outcome="invalid"}')).toBe(before + 1);
+  expect(value((await sys.http.get('/metrics', OPERATOR)).body, 'dy_checkouts_total{outcome="invalid"}')).toBe(before + 1);
 });

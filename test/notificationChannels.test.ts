@@ -32,13 +32,13 @@ const ADMIN_PG = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127
 const BASE = 'http://127.0.0.1:3000';
 const ORDER = 'DY-261125-7K3QM';
 const TOKEN = 'tok_Abc-123_xyz';
-const ORDER_LINK = `${BASE}/orders/${ORDER}?token=${TOKEN}`;
+const ORDER_LINK = `${BASE}/orders/${ORDER}?link=${TOKEN}`;
 
 /** Two tees and a cap: £70.00 with the 20% VAT it includes, £11.67 (7000 / 6, rounded half up). */
 const sample: TemplateData = {
   publicBaseUrl: BASE,
   orderNumber: ORDER,
-  trackingToken: TOKEN,
+  orderLinkSecret: TOKEN,
   customerName: 'Alex Morgan',
   customerEmail: 'alex@example.com',
   lines: [
@@ -196,9 +196,9 @@ describe('templates', () => {
     expect(renderTemplate('payment_failed', hostile).text).toContain('items=DY-TEE%26%3CM%3E:1');
   });
 
-  it('refuses to render a customer message without the tracking token', () => {
-    expect(() => renderTemplate('delivered', { ...sample, trackingToken: undefined })).toThrow(TemplateDataError);
-    expect(() => renderTemplate('admin_dispute', { ...sample, trackingToken: undefined })).not.toThrow();
+  it('refuses to render a customer message without its order link', () => {
+    expect(() => renderTemplate('delivered', { ...sample, orderLinkSecret: undefined })).toThrow(TemplateDataError);
+    expect(() => renderTemplate('admin_dispute', { ...sample, orderLinkSecret: undefined })).not.toThrow();
   });
 });
 

@@ -3,9 +3,11 @@ import { startFakeTwilio, type FakeTwilio } from './fakes/twilioServer';
 import { headerOf, listEmails, type MailDevEmail } from './helpers/mailSink';
 import { waitFor } from '../lib/processes';
 import { recordHistory } from './helpers/histories';
+import { cookieFor, verifiedCustomer } from './helpers/access';
 import { checkoutBody, createTestSku, pay, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
 const MAIL = () => process.env.TEST_MAILDEV_URL as string;
+const emailOfOrder = async (orderId: string): Promise<string> => (await sys.ctx.db('orders').where({ order_number: orderId }).first('email')).email;
 const PHONE = '+447700900123';
 let twilio: FakeTwilio;
 let slack: FakeSlackWebhook;
@@ -51,11 +53,15 @@ test('a full order life: each email, SMS and in-app message arrives once, with t
   );
   for (const email of emails) {
     expect(email.to.map((t) => t.address)).toEqual([body.email]);
-    expect(email.html).toContain(`/orders/${order.orderId}?token=${order.trackingToken}`);
+    // Each message links with its own link, never with the order's token.
+    expect(email.html).toMatch(new RegExp(`/orders/${order.orderId}\\?link=[A-Za-z0-9_-]{43}"`));
+    expect(`${email.html}${email.text}`).not.toContain(order.trackingToken);
     expect(email.text).toContain(order.orderId);
     expect(headerOf(email, 'message-id')).toMatch(/^<n-\d+-[a-z-]+-email@dyofficial\.co\.uk>$/);
   }
   expect(new Set(emails.map((e) => headerOf(e, 'message-id'))).size).toBe(emails.length);
+  const links = emails.map((e) => new RegExp(`/orders/${order.orderId}\\?link=([A-Za-z0-9_-]{43})`).exec(e.html ?? '')?.[1]);
+  expect(new Set(links).size).toBe(emails.length);
   const receipt = emails.find((e) => e.subject.startsWith('Your receipt')) as MailDevEmail;
   // £90.00 of goods and £3.39 standard delivery; VAT £15.00 + 57p.
   expect(receipt.text).toContain('£93.39');
@@ -110,14 +116,16 @@ test('a failing channel is retried, marked failed, reported to admins, and resen
 test('preferences are respected: no SMS when not wanted, no non-essential messages after opting out', async () => {
   const sku = await createTestSku(sys.ctx, 3);
   const first = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }], { phone: PHONE }))).body;
-  const set = await sys.http.raw(`/api/orders/${first.orderId}/preferences?token=${first.trackingToken}`, {
+  // Preferences are the e-mail's: set by a customer who proved the address with a one-time link.
+  const customer = { Cookie: cookieFor(await verifiedCustomer(sys.http, first, await emailOfOrder(first.orderId)), '/api/customer/preferences') };
+  const set = await sys.http.raw('/api/customer/preferences', {
     method: 'PUT',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...customer },
     body: JSON.stringify({ channels: ['email'], nonEssentialOptOut: true }),
   });
   expect(set.status).toBe(200);
   expect(set.body).toMatchObject({ channels: ['email'], nonEssentialOptOut: true });
-  const bad = await sys.http.raw(`/api/orders/${first.orderId}/preferences?token=${first.trackingToken}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channels: ['pigeon'] }) });
+  const bad = await sys.http.raw('/api/customer/preferences', { method: 'PUT', headers: { 'Content-Type': 'application/json', ...customer }, body: JSON.stringify({ channels: ['pigeon'] }) });
   expect(bad.status).toBe(400);
   expect(bad.body.error.fields[0].field).toBe('channels.0');
 

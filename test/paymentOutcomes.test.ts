@@ -10,6 +10,7 @@ import {
   startSystem,
   waitForStatus,
   waitForWorkflowClosed,
+  proofFor,
 } from './helpers/system';
 
 let sys: System;
@@ -76,12 +77,12 @@ test('an unpaid order is cancelled when the payment window closes, stock restore
 test('a customer cancelling before paying releases stock and cancels the PaymentIntent', async () => {
   const sku = await createTestSku(sys.ctx, 2);
   const order = await checkout(sys, sku, 1);
-  const res = await sys.http.post(`/api/orders/${order.orderId}/cancel`, {}, { 'X-Tracking-Token': order.trackingToken });
+  const res = await sys.http.post(`/api/orders/${order.orderId}/cancel`, await proofFor(sys, order), { 'X-Tracking-Token': order.trackingToken });
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_CANCELLED' });
   expect(await availableOf(sys.ctx, sku)).toBe(2);
   expect((await sys.ctx.db('payments').where({ order_number: order.orderId }).first()).status).toBe('canceled');
-  const again = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, {});
+  const again = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, await proofFor(sys, order));
   expect(again.status).toBe(409);
 });
 
@@ -94,7 +95,7 @@ test('a paid order cancelled before shipping is refunded in full and its stock r
     await waitForStatus(manual, order, 'PICKING');
     expect(await availableOf(manual.ctx, sku)).toBe(3);
 
-    const res = await manual.http.post(`/api/orders/${order.orderId}/cancel`, { note: 'ordered the wrong size' }, { 'X-Tracking-Token': order.trackingToken });
+    const res = await manual.http.post(`/api/orders/${order.orderId}/cancel`, { note: 'ordered the wrong size', ...(await proofFor(manual, order)) }, { 'X-Tracking-Token': order.trackingToken });
     expect(res.status).toBe(200);
     // Everything paid comes back, delivery included.
     expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'CUSTOMER_CANCELLED', refundedPence: order.totalPence });
@@ -116,7 +117,7 @@ test('cancelling after the parcel has shipped is refused; the order goes on', as
   const order = await checkout(sys, sku, 1);
   await sendStripeEvent(sys, 'payment_intent.succeeded', paymentIntent(order.payment.paymentIntentId, order.orderId, order.totalPence));
   await waitForStatus(sys, order, ['SHIPPED', 'DELIVERED']);
-  const res = await sys.http.post(`/api/orders/${order.orderId}/cancel`, {}, { 'X-Tracking-Token': order.trackingToken });
+  const res = await sys.http.post(`/api/orders/${order.orderId}/cancel`, await proofFor(sys, order), { 'X-Tracking-Token': order.trackingToken });
   expect(res.status).toBe(409);
   expect(res.body.error.code).toBe('NOT_CANCELLABLE');
   await waitForStatus(sys, order, 'DELIVERED');
@@ -127,7 +128,7 @@ test('cancelling after the parcel has shipped is refused; the order goes on', as
 test('money that arrives after cancellation is refunded once, whichever path sees it', async () => {
   const sku = await createTestSku(sys.ctx, 2, 1900);
   const order = await checkout(sys, sku, 1);
-  const cancel = await sys.http.post(`/api/orders/${order.orderId}/cancel`, {}, { 'X-Tracking-Token': order.trackingToken });
+  const cancel = await sys.http.post(`/api/orders/${order.orderId}/cancel`, await proofFor(sys, order), { 'X-Tracking-Token': order.trackingToken });
   expect(cancel.status).toBe(200);
   await waitForWorkflowClosed(sys, order.orderId);
 

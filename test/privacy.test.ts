@@ -13,6 +13,7 @@ import { toWire } from '../api/codec/codecRoutes';
 import type { Db } from '../db/connection';
 import { HISTORY_FIXTURES } from './helpers/histories';
 import { address, checkoutBody, createTestSku, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { cookieFor, verifiedCustomer } from './helpers/access';
 
 /**
  * Customer data is encrypted in Temporal's store (and readable through the codec endpoint by admins only),
@@ -294,9 +295,10 @@ describe('erasure', () => {
     await waitForWorkflowClosed(sys, a.orderId);
     // B: still running, waiting for payment; the customer set their preferences (phone) on it.
     const b = await checkout(c);
-    const prefs = await sys.http.raw(`/api/orders/${b.orderId}/preferences?token=${b.trackingToken}`, {
+    const verified = cookieFor(await verifiedCustomer(sys.http, b, c.email), '/api/customer/preferences');
+    const prefs = await sys.http.raw('/api/customer/preferences', {
       method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Cookie: verified },
       body: JSON.stringify({ phone: c.e164, channels: ['email', 'in_app'] }),
     });
     expect(prefs.status).toBe(200);
@@ -338,7 +340,8 @@ describe('erasure', () => {
     const note = (await db('order_events').where({ order_number: a.orderId, to_status: 'CANCELLED' }).first()).data.note;
     expect(note).toBe('[erased] rang from [erased] to cancel');
     const audit = await db('erasure_requests').where({ id: res.body.erasureId }).first();
-    expect(audit).toMatchObject({ email_hash: res.body.emailHash, requested_by: 'dpo-sam' });
+    // Recorded under the key that asked (the dev key), never the `by` the body typed.
+    expect(audit).toMatchObject({ email_hash: res.body.emailHash, requested_by: 'key:dev' });
     expect(audit.counts).toMatchObject({ orders: 2, searchAttributeClearSignalled: 1, temporalChecked: true });
 
     // The running order drops CustomerEmail (and forgets who its customer was in what it shows).

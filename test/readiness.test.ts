@@ -3,11 +3,14 @@ import { freePort, portOpen, startService, waitFor, type Service } from '../lib/
 import { startDevServer, type DevServer } from '../temporal-config/devServer';
 import { type System, startSystem } from './helpers/system';
 
+// The dependencies' details and /metrics are for operators: METRICS_TOKEN (the test stack sets one).
+const OPERATOR = { Authorization: `Bearer ${process.env.METRICS_TOKEN}` };
+
 /**
  * Readiness follows its dependencies down and back up. Each test stops instances of its own (a Redis and a
  * Temporal dev server on free ports), never the machine's shared services.
  */
-const ready = async (sys: System) => sys.http.get('/api/health/ready');
+const ready = async (sys: System) => sys.http.get('/api/health/ready', OPERATOR);
 
 test('liveness answers without asking dependencies', async () => {
   const sys = await startSystem({ name: 'live', worker: false, env: { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` } });

@@ -1,7 +1,7 @@
 import { waitFor } from '../lib/processes';
 import { shipmentWorkflowId, trackingPushSignal } from '../workflows/shipping/definitions';
 import { recordHistory } from './helpers/histories';
-import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
 
 // Manual warehouse so each test packs its own parcels; a return window long enough to return within it.
 let sys: System;
@@ -38,6 +38,11 @@ async function pushDelivered(orderId: string, shipmentNo: number, trackingNumber
 
 async function attention(orderId: string, body: Record<string, unknown>) {
   return sys.http.post(`/api/admin/orders/${orderId}/attention`, { actor: 'ops-kim', ...body }, admin());
+}
+
+/** The order as staff see it: who did what, by name. */
+async function staffOrder(orderId: string): Promise<any> {
+  return (await sys.http.get(`/api/admin/orders/${orderId}`, admin())).body;
 }
 
 async function searchAttributes(orderId: string): Promise<Record<string, unknown>> {
@@ -123,7 +128,8 @@ test('a delivery exception shows in the API and the search attributes; reship ta
     return o.shipments.length === 2 && o.shipments[1].status === 'FAILURE' ? o : undefined;
   });
   expect(again.shipments[0].closedAs).toBe('REPLACED');
-  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'admin:ops-kim', data: { shipmentNo: 1, newShipmentNo: 2 } });
+  expect(again.timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'staff', data: { shipmentNo: 1, newShipmentNo: 2 } });
+  expect((await staffOrder(order.orderId)).timeline.find((e: any) => e.type === 'reshipped')).toMatchObject({ actor: 'key:dev', data: { shipmentNo: 1, newShipmentNo: 2, note: 'carrier lost it at the depot' } });
   const ledger = await sys.ctx.db('stock_ledger').where({ order_number: order.orderId, sku, kind: 'reserve' }).orderBy('id');
   expect(ledger.map((r) => [r.ref, r.quantity])).toEqual([['reservation', -2], ['shipment-2', -2]]);
 
@@ -151,7 +157,8 @@ test('refunding the lines of the only parcel ends the order REFUNDED with every 
   expect(done.refundedPence).toBe(order.totalPence);
   const rows = await sys.ctx.db('refunds').where({ order_number: order.orderId });
   expect(rows.map((r) => r.amount_pence)).toEqual([order.totalPence]);
-  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'admin:ops-kim', data: { refundPence: order.totalPence } });
+  expect(done.timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'staff', data: { refundPence: order.totalPence } });
+  expect((await staffOrder(order.orderId)).timeline.find((e: any) => e.type === 'lines_refunded')).toMatchObject({ actor: 'key:dev', data: { refundPence: order.totalPence, note: 'customer no longer wants it' } });
   const twice = await attention(order.orderId, { action: 'refund_lines', shipmentNo: 1 });
   expect(twice.status).toBe(409);
   await waitForWorkflowClosed(sys, order.orderId);
@@ -168,14 +175,14 @@ test('returns: stock comes back once per return and the refund is the lines as p
   expect(shippingPence).toBeGreaterThan(0);
   expect(await availableOf(sys.ctx, tee)).toBe(8);
 
-  const tooMany = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 3 }], reason: 'too small' });
+  const tooMany = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 3 }], reason: 'too small', ...(await proofFor(sys, order)) });
   expect(tooMany.status).toBe(409);
   expect(tooMany.body.error.message).toMatch(/only 2/);
-  const noReason = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }] });
+  const noReason = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], ...(await proofFor(sys, order)) });
   expect(noReason.status).toBe(400);
   expect(JSON.stringify(noReason.body)).toMatch(/reason/);
 
-  const first = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too small' });
+  const first = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too small', ...(await proofFor(sys, order)) });
   expect(first.status).toBe(201);
   expect(first.body.return).toMatchObject({ returnNo: 1, status: 'REQUESTED' });
   const partly = await waitForStatus(sys, order, 'PARTIALLY_RETURNED');
@@ -183,7 +190,7 @@ test('returns: stock comes back once per return and the refund is the lines as p
   expect((await sys.ctx.db('payments').where({ order_number: order.orderId }).first()).status).toBe('partially_refunded');
   expect(await availableOf(sys.ctx, tee)).toBe(9);
 
-  const rest = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 2, quantity: 1 }], reason: 'changed my mind' });
+  const rest = await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }, { lineNo: 2, quantity: 1 }], reason: 'changed my mind', ...(await proofFor(sys, order)) });
   expect(rest.status).toBe(201);
   const returned = await waitForStatus(sys, order, 'RETURNED');
   expect(returned.refundedPence).toBe(3500 + 3500 + 2200 + shippingPence);
@@ -223,7 +230,7 @@ test('a return asked after the window is refused with the date it closed', async
     await pay(quick, res.body);
     await waitForStatus(quick, res.body, 'DELIVERED');
     await waitForWorkflowClosed(quick, res.body.orderId);
-    const late = await quick.http.post(`/api/orders/${res.body.orderId}/returns?token=${res.body.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?' });
+    const late = await quick.http.post(`/api/orders/${res.body.orderId}/returns?token=${res.body.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?', ...(await proofFor(quick, res.body)) });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('RETURN_WINDOW_CLOSED');
     expect(late.body.error.message).toMatch(/the return window closed on \d{4}-\d{2}-\d{2}T/);
@@ -241,7 +248,10 @@ test('a parcel with no tracking news for too long raises STALE and the order ask
     await pay(quiet, res.body);
     const parked = await waitForStatus(quiet, res.body, 'NEEDS_ATTENTION');
     expect(parked.attentionReason).toBe('STALE');
-    expect(parked.shipments[0].exception.detail).toMatch(/no tracking news/);
+    // The customer's page names the kind of problem; the detail is for staff.
+    expect(parked.shipments[0].exception).toEqual({ reason: 'STALE' });
+    const staff = await quiet.http.get(`/api/admin/orders/${res.body.orderId}`, { Authorization: `Bearer ${quiet.ctx.config.ADMIN_API_TOKEN}` });
+    expect(staff.body.shipments[0].exception.detail).toMatch(/no tracking news/);
     const row = await quiet.ctx.db('shipments').where({ order_number: res.body.orderId }).first();
     expect(row).toMatchObject({ exception_reason: 'STALE' });
   } finally {

@@ -302,7 +302,7 @@ describe('the rate table as configuration', () => {
     const copy = structuredClone(DEFAULT_RATE_TABLE);
     copy.carriers['royal-mail']!.services['tracked-48'].zones.UK!.bands[0].pence = 299;
     const file = write('cheaper.json', copy);
-    expect(loadConfig({ SHIPPING_RATES_FILE: file }).SHIPPING_RATES_FILE).toBe(file);
+    expect(loadConfig({ NODE_ENV: 'development', SHIPPING_RATES_FILE: file }).SHIPPING_RATES_FILE).toBe(file);
     const fromFile = rateTableFor({ SHIPPING_RATES_FILE: file });
     expect(quoteOptions({ table: fromFile, country: 'GB', parcels: [parcel(800)], now: MONDAY_MORNING })[0]).toMatchObject({ level: 'standard', pricePence: 299 });
   });
@@ -315,7 +315,7 @@ describe('the rate table as configuration', () => {
     const file = write('bad.json', copy);
     let error: ConfigError | undefined;
     try {
-      loadConfig({ SHIPPING_RATES_FILE: file });
+      loadConfig({ NODE_ENV: 'development', SHIPPING_RATES_FILE: file });
     } catch (err) {
       error = err as ConfigError;
     }

@@ -100,7 +100,10 @@ test('a dispute puts the order in front of an admin', async () => {
   expect(flagged.attentionReason).toBe('DISPUTE');
   const detail = await sys.http.get(`/api/orders/${order.orderId}?token=${order.trackingToken}`);
   expect(detail.body.attentionReason).toBe('DISPUTE');
-  expect(detail.body.timeline.map((e: any) => e.type)).toContain('dispute_opened');
+  // The dispute is the store's case with the bank: in the staff timeline, not in the customer's.
+  expect(detail.body.timeline.map((e: any) => e.type)).not.toContain('dispute_opened');
+  const staff = await sys.http.get(`/api/admin/orders/${order.orderId}`, { Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` });
+  expect(staff.body.timeline.map((e: any) => e.type)).toContain('dispute_opened');
 });
 
 test('with Temporal unreachable the webhook answers 503, keeps the event, and a replay applies it', async () => {

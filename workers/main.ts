@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       ...(sdkMetricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } : {}),
     },
   });
-  const metrics = config.WORKER_METRICS_PORT ? await startWorkerMetrics(config.WORKER_METRICS_PORT, `http://127.0.0.1:${sdkMetricsPort}/metrics`) : undefined;
+  const metrics = config.WORKER_METRICS_PORT ? await startWorkerMetrics(config.WORKER_METRICS_PORT, `http://127.0.0.1:${sdkMetricsPort}/metrics`, config.WORKER_METRICS_HOST) : undefined;
   if (metrics) logger.info({ url: metrics.url }, 'worker metrics');
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}` });
   // Alerting must never keep orders from being worked: a failure here is logged loudly, not fatal.

@@ -4,3 +4,4 @@ export { resendNotificationWorkflow } from './notifications/resendNotificationWo
 export { evaluateAlertsWorkflow } from './alerts/evaluateAlertsWorkflow';
 export { shipmentWorkflow } from './shipping/shipmentWorkflow';
 export { returnWorkflow } from './returns/returnWorkflow';
+export { accessLinkWorkflow } from './access/accessLinkWorkflow';

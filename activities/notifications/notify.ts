@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/connection';
 import type { Config } from '../../lib/config';
 import { notificationDeliveries } from '../../lib/metrics';
-import { trackingToken } from '../../api/orders/identifiers';
+import { messageLinkFor } from '../access/links';
 import type { NotificationTemplateName } from '../../workflows/orders/announcements';
 import { type ChannelName, ChannelRejectedError, ChannelUnavailableError, type NotificationChannel } from './channels/channel';
 import { buildTemplateData } from './orderDetails';
@@ -102,8 +102,10 @@ export async function sendNotification(deps: NotifyDeps, r: NotificationRequest)
   }
 
   await deps.db('notifications').where({ id: row.id }).increment('attempts', 1).update({ updated_at: deps.db.fn.now() });
-  const token = trackingToken(deps.config.TRACKING_TOKEN_SECRET, r.orderNumber);
-  const data = await buildTemplateData(deps.db, deps.config, r.orderNumber, token, r.data ?? {});
+  // Each customer message links with its own read-only secret (the same one on a retry of this row), never the
+  // order's token: a message forwarded, or read in an inbox someone else can see, opens this one order, for a while.
+  const link = r.audience === 'customer' ? await messageLinkFor(deps.db, deps.config, { orderNumber: r.orderNumber, notificationId: Number(row.id) }) : undefined;
+  const data = await buildTemplateData(deps.db, deps.config, r.orderNumber, link, r.data ?? {});
   let rendered: ReturnType<typeof renderTemplate>;
   try {
     rendered = renderTemplate(r.template, data);

@@ -18,7 +18,7 @@ const RETURN_STATUSES: readonly ReturnStatus[] = ['requested', 'received', 'refu
  * What a message shows, read fresh from the read model (so a resend days later is still right) and from
  * the announced event's own data.
  */
-export async function buildTemplateData(db: Db, config: Config, orderNumber: string, trackingToken: string, event: Record<string, unknown>): Promise<TemplateData> {
+export async function buildTemplateData(db: Db, config: Config, orderNumber: string, orderLinkSecret: string | undefined, event: Record<string, unknown>): Promise<TemplateData> {
   const order = await db('orders').where({ order_number: orderNumber }).first();
   const lines = await db('order_lines').where({ order_number: orderNumber }).orderBy('line_no');
   const latest = (event.latest ?? {}) as Record<string, unknown>;
@@ -27,7 +27,7 @@ export async function buildTemplateData(db: Db, config: Config, orderNumber: str
   const data: TemplateData = {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     orderNumber,
-    trackingToken,
+    orderLinkSecret,
     customerName: order?.name,
     customerEmail: order?.email,
     lines: lines.map((l) => ({ sku: l.sku, productName: l.product_name, size: l.size, quantity: l.quantity, lineTotalPence: l.line_total_pence })),

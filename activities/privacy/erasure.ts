@@ -19,7 +19,7 @@ import type { Db } from '../../db/connection';
  *   The event log allows this one rewrite (see the erasure migration).
  * - notifications.recipient: the customer's address or number → the erased e-mail / "[erased]"; admins' kept.
  * - in_app_notifications: deleted (the customer's inbox; nothing in it is worth keeping without them).
- * - customer_preferences: deleted.
+ * - customer_preferences, customer_sessions: deleted; the orders' tokens, sessions and links revoked.
  *
  * Idempotent: a second request changes nothing and reports zero changes.
  */
@@ -206,6 +206,12 @@ export async function eraseCustomerData(db: Db, p: { email: string; secret: stri
     if (orderNumbers.length > 0) inApp.orWhereIn('order_number', orderNumbers);
     counts.inAppNotificationsDeleted = await inApp.delete();
     counts.customerPreferencesDeleted = await trx('customer_preferences').whereRaw('lower(email) = ?', [email]).orWhere({ email: erasedEmail }).delete();
+    // A verified-customer session is the e-mail itself; the orders' tokens and links would open what is left.
+    await trx('customer_sessions').whereRaw('lower(email) = ?', [email]).delete();
+    if (orderNumbers.length > 0) {
+      await trx('order_access_tokens').whereIn('order_number', orderNumbers).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+      await trx('order_links').whereIn('order_number', orderNumbers).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
+    }
 
     const countOf = async (table: string): Promise<number> =>
       orderNumbers.length === 0 ? 0 : Number((await trx(table).whereIn('order_number', orderNumbers).count({ n: '*' }).first())?.n ?? 0);

@@ -9,6 +9,7 @@ import { processRecordedEvent } from '../payments/webhookRoutes';
 import { adminOrderListQuerySchema, cancelRequestSchema, orderIdSchema, packedRequestSchema, pickedRequestSchema, resolveRequestSchema } from '../schemas';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
 import { actorFor, requireAnyStaff, requireRole, staffNameFor } from './auth';
+import { warehouseOnly, warehouseOrderView } from './warehouseView';
 
 /** The order a staff route names, from the read model; 404 when there is none. */
 export async function existingOrder(ctx: ApiContext, req: Request) {
@@ -34,10 +35,12 @@ export function adminRoutes(ctx: ApiContext): Router {
   const router = Router();
   // Any staff role gets past the door (routes of other routers under /api/admin name their own roles); each
   // route below names the roles it serves besides admin.
-  router.use('/api/admin', requireAnyStaff(ctx.config.ADMIN_API_TOKEN));
+  router.use('/api/admin', requireAnyStaff(ctx));
 
   router.get('/api/admin/orders', requireRole('support', 'warehouse'), async (req, res) => {
     const q = parse(adminOrderListQuerySchema, req.query, 'query');
+    const narrow = warehouseOnly(req);
+    if (narrow && q.email) throw new HttpError(403, 'ROLE_FORBIDDEN', 'the warehouse role cannot search orders by customer e-mail');
     const query = ctx.db('orders').orderBy('created_at', 'desc').limit(q.limit).offset(q.offset);
     if (q.status) query.where({ status: q.status });
     if (q.email) query.where({ email: q.email });
@@ -53,10 +56,9 @@ export function adminRoutes(ctx: ApiContext): Router {
         status: r.status,
         cancelReason: r.cancel_reason,
         attentionReason: r.attention_reason,
-        email: r.email,
+        // The warehouse sees the name a label carries, not the customer's e-mail or what they paid.
+        ...(narrow ? {} : { email: r.email, totalPence: r.total_pence, currency: r.currency }),
         name: r.name,
-        totalPence: r.total_pence,
-        currency: r.currency,
         carrier: r.carrier ?? r.carrier_choice?.carrier ?? null,
         trackingNumber: r.tracking_number,
         createdAt: new Date(r.created_at).toISOString(),
@@ -84,7 +86,8 @@ export function adminRoutes(ctx: ApiContext): Router {
 
   router.get('/api/admin/orders/:orderId', requireRole('support', 'warehouse'), async (req, res) => {
     const { orderNumber, stored } = await existingOrder(ctx, req);
-    res.json(await loadOrder(ctx, orderNumber, stored));
+    const order = await loadOrder(ctx, orderNumber, stored);
+    res.json(warehouseOnly(req) ? warehouseOrderView(order as unknown as Record<string, unknown>) : order);
   });
 
   router.post('/api/admin/orders/:orderId/picked', requireRole('warehouse'), async (req, res) => {

@@ -32,14 +32,15 @@ export function executionUrl(config: Parameters<typeof temporalUiBase>[0] & Pick
  */
 export function orderDetailRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const readers = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['support', 'warehouse']);
+  const readers = requireAdminToken(ctx, ['support', 'warehouse']);
 
   router.get('/api/admin/orders/:orderId/shipments', readers, async (req, res) => {
     const { orderNumber } = await existingOrder(ctx, req);
     res.set('Cache-Control', 'no-store').json({ orderId: orderNumber, shipments: await shipmentsOf(ctx.db, orderNumber) });
   });
 
-  router.get('/api/admin/orders/:orderId/payments', readers, async (req, res) => {
+  // Payments and refunds are no part of picking or packing: admin and support only.
+  router.get('/api/admin/orders/:orderId/payments', requireAdminToken(ctx, ['support']), async (req, res) => {
     const { orderNumber } = await existingOrder(ctx, req);
     const [payments, refunds] = await Promise.all([
       ctx.db('payments').where({ order_number: orderNumber }).orderBy('id'),

@@ -11,7 +11,7 @@ import { requireAdminToken } from './auth';
  */
 export function systemRoutes(ctx: ApiContext): Router {
   const router = Router();
-  router.get('/api/admin/system/orders-by-status', requireAdminToken(ctx.config.ADMIN_API_TOKEN), async (_req, res) => {
+  router.get('/api/admin/system/orders-by-status', requireAdminToken(ctx), async (_req, res) => {
     const rows: Array<{ status: string; count: string | number }> = await ctx.db('orders').select('status').count({ count: '*' }).groupBy('status');
     const counted = new Map(rows.map((r) => [r.status, Number(r.count)]));
     const known = new Set<string>(ORDER_STATUSES);

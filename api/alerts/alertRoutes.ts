@@ -38,7 +38,7 @@ const present = (r: Record<string, any>) => ({
 /** The alert record: firing ones first (most severe, then newest), then resolved, most recently cleared first. */
 export function alertRoutes(ctx: ApiContext): Router {
   const router = Router();
-  router.use('/api/admin/alerts', requireAdminToken(ctx.config.ADMIN_API_TOKEN));
+  router.use('/api/admin/alerts', requireAdminToken(ctx));
 
   router.get('/api/admin/alerts', async (req, res) => {
     const q = parse(alertListQuerySchema, req.query, 'query');

@@ -50,7 +50,7 @@ async function lockedSku(trx: Knex.Transaction, sku: string): Promise<{ sku: str
 export function adminCatalogueRoutes(ctx: ApiContext): Router {
   const router = Router();
   // Per route rather than router.use('/api/admin'): where app.ts mounts this router must not decide who gets in.
-  const admin = requireAdminToken(ctx.config.ADMIN_API_TOKEN, []);
+  const admin = requireAdminToken(ctx, []);
 
   router.get('/api/admin/catalogue', admin, async (_req, res) => {
     const rows = await ctx.db('skus')

@@ -22,11 +22,11 @@ import { securityHeaders } from '../security/headers';
  *   - UI server:   TEMPORAL_CODEC_ENDPOINT=https://orders.example/api/admin/codec (config: codec.endpoint),
  *                  or per browser in the UI under "Codec Server".
  *   - CLI:         temporal workflow show -w order-DY-… --codec-endpoint http://127.0.0.1:3000/api/admin/codec
- *                  --codec-auth "Bearer $ADMIN_API_TOKEN"
+ *                  --codec-auth "Bearer $API_KEY"   (an admin-scoped key: npm run apikey:create)
  * The route wants the admin bearer token (401 without). The UI itself can only forward its own OIDC access
  * token (TEMPORAL_CODEC_PASS_ACCESS_TOKEN), never a static one, so in production put the UI's codec calls
  * through the authenticating proxy staff already sign in to, which adds `Authorization: Bearer
- * $ADMIN_API_TOKEN`, and tick "Include cross-origin credentials" if that proxy authenticates by cookie.
+ * $API_KEY` (an admin-scoped key), and tick "Include cross-origin credentials" if that proxy authenticates by cookie.
  *
  * CORS: the UI is another origin. Allowed are CORS_ORIGINS (add the Temporal UI's origin there in
  * production) and, outside production, the dev server's UI on TEMPORAL_UI_PORT. This router is mounted before
@@ -90,7 +90,7 @@ export function codecRoutes(ctx: ApiContext): Router {
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,
     }),
-    requireAdminToken(ctx.config.ADMIN_API_TOKEN),
+    requireAdminToken(ctx),
     express.json({ limit: CODEC_BODY_LIMIT }),
   );
 

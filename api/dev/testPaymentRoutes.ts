@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { devTestPaymentsEnabled } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
-import { verifyTrackingToken } from '../orders/identifiers';
+import { authoriseOrder } from '../orders/access';
 import { orderIdSchema } from '../schemas';
 
 export const testPaymentRequestSchema = z
@@ -14,6 +14,9 @@ export const testPaymentRequestSchema = z
     outcome: z.enum(['succeed', 'decline'], { error: 'must be succeed or decline' }),
   })
   .strict();
+
+/** The order page's form: the order is in the path, so the order's cookie (path /api/orders/<n>) reaches it. */
+export const orderTestPaymentSchema = testPaymentRequestSchema.omit({ orderId: true });
 
 const NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
 
@@ -67,8 +70,17 @@ export function testPaymentRoutes(ctx: ApiContext): Router {
 
   router.post('/api/dev/test-payments', async (req, res) => {
     const body = parse(testPaymentRequestSchema, req.body ?? {});
-    const token = req.header('X-Tracking-Token') ?? (req.query.token as string | undefined);
-    if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, body.orderId, token)) throw NOT_FOUND();
+    await authoriseOrder(ctx, req, { orderNumber: body.orderId });
+    await testPayment(req, res, body);
+  });
+
+  router.post('/api/orders/:orderId/test-payments', async (req, res) => {
+    const { orderNumber } = await authoriseOrder(ctx, req);
+    const body = parse(orderTestPaymentSchema, req.body ?? {});
+    await testPayment(req, res, { orderId: orderNumber, outcome: body.outcome });
+  });
+
+  async function testPayment(req: Request, res: Response, body: z.infer<typeof testPaymentRequestSchema>): Promise<void> {
     const payment = await ctx.db('payments').where({ order_number: body.orderId }).orderBy('id', 'desc').first('payment_intent_id', 'amount_pence');
     if (!payment) throw NOT_FOUND();
 
@@ -85,7 +97,7 @@ export function testPaymentRoutes(ctx: ApiContext): Router {
     logger.info({ orderId: body.orderId, outcome: body.outcome, webhookStatus: delivery.status }, 'dev test payment sent');
     if (!delivery.ok) throw new HttpError(502, 'WEBHOOK_REFUSED', `our webhook answered ${delivery.status}`, { webhook: answer });
     res.status(202).json({ orderId: body.orderId, outcome: body.outcome, eventId: event.id, type: event.type, webhook: answer });
-  });
+  }
 
   return router;
 }

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { requireMetricsToken } from '../metricsRoutes';
 import type { ApiContext } from '../context';
 import { checkHealth } from './health';
 
@@ -12,10 +13,24 @@ export function healthRoutes(ctx: ApiContext): Router {
     res.set('Cache-Control', 'no-store').json({ status: 'alive', pid: process.pid, startedAt: startedAt.toISOString(), uptimeSeconds: Math.round(process.uptime()) });
   });
 
-  /** Readiness: can this instance take orders? Without Redis it can (degraded); without PostgreSQL, Temporal or a worker it cannot. */
-  const ready = async (_req: unknown, res: import('express').Response) => {
+  /**
+   * Readiness: can this instance take orders? Without Redis it can (degraded); without PostgreSQL, Temporal
+   * or a worker it cannot. Public: the overall answer only. The dependencies, latencies and their errors
+   * (hosts, task queues) need METRICS_TOKEN or an admin key, as /metrics does.
+   */
+  const detailed = requireMetricsToken(ctx);
+  const ready = async (req: Request, res: Response) => {
     const health = await checkHealth(ctx);
-    res.status(health.canTakeOrders ? 200 : 503).set('Cache-Control', 'no-store').json(health);
+    res.status(health.canTakeOrders ? 200 : 503).set('Cache-Control', 'no-store');
+    if (req.header('Authorization') === undefined) {
+      res.json({ status: health.status, canTakeOrders: health.canTakeOrders, checkedAt: health.checkedAt });
+      return;
+    }
+    const status = res.statusCode;
+    await new Promise<void>((resolve, reject) => {
+      Promise.resolve(detailed(req, res, (err?: unknown) => (err ? reject(err) : resolve()))).catch(reject);
+    });
+    res.status(status).json(health);
   };
   router.get('/api/health/ready', ready);
   router.get('/api/health', ready);

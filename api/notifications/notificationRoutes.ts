@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { text } from '../../lib/text';
 import { resendNotificationWorkflow } from '../../workflows/notifications/resendNotificationWorkflow';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
-import { verifyTrackingToken } from '../orders/identifiers';
+import { authoriseOrder, verifiedCustomer } from '../orders/access';
 import { errorSchema, registry } from '../schemas';
 import { callTemporal } from '../temporal';
 
@@ -32,26 +32,47 @@ export const inboxReadSchema = registry.register(
   z.strictObject({ upToId: z.number({ error: 'must be the id of a message' }).int('must be a whole number').positive('must be the id of a message') }),
 );
 
+const errorBody = (description: string) => ({ description, content: { 'application/json': { schema: errorSchema } } });
+const orderParams = z.object({ orderId: z.string() });
 registry.registerPath({
   method: 'post',
   path: '/api/orders/{orderId}/inbox/read',
-  summary: "Mark the customer's in-app messages read, up to and including `upToId` (those of all their orders); answers how many changed and how many stay unread",
-  request: {
-    params: z.object({ orderId: z.string() }),
-    query: z.object({ token: z.string().optional() }),
-    body: { content: { 'application/json': { schema: inboxReadSchema } } },
-  },
-  responses: {
-    200: { description: '{ marked, unreadCount }' },
-    400: { description: 'upToId is missing or not a message id', content: { 'application/json': { schema: errorSchema } } },
-    404: { description: 'no such order, or wrong token', content: { 'application/json': { schema: errorSchema } } },
-  },
+  summary: "Mark this order's in-app messages read, up to and including `upToId`; answers how many changed and how many stay unread",
+  request: { params: orderParams, body: { content: { 'application/json': { schema: inboxReadSchema } } } },
+  responses: { 200: { description: '{ marked, unreadCount }' }, 400: errorBody('upToId is missing or not a message id'), 404: errorBody('no such order, or wrong token') },
+});
+const verified = 'a verified customer (the dy_customer cookie a one-time link sets)';
+registry.registerPath({
+  method: 'get',
+  path: '/api/customer/inbox',
+  summary: `Every in-app message to the verified e-mail, of all its orders, with ${verified}`,
+  responses: { 200: { description: '{ email, notifications, unreadCount }' }, 403: errorBody('VERIFICATION_REQUIRED') },
+});
+registry.registerPath({
+  method: 'post',
+  path: '/api/customer/inbox/read',
+  summary: `Mark the verified e-mail's messages read up to \`upToId\`, with ${verified}`,
+  request: { body: { content: { 'application/json': { schema: inboxReadSchema } } } },
+  responses: { 200: { description: '{ marked, unreadCount }' }, 400: errorBody('upToId is missing or not a message id'), 403: errorBody('VERIFICATION_REQUIRED') },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/api/customer/preferences',
+  summary: `The verified e-mail's notification preferences (channels, phone, opt-out of non-essential messages), with ${verified}`,
+  responses: { 200: { description: '{ email, channels, phone, nonEssentialOptOut }' }, 403: errorBody('VERIFICATION_REQUIRED') },
+});
+registry.registerPath({
+  method: 'put',
+  path: '/api/customer/preferences',
+  summary: `Change them, with ${verified}; a transactional message always keeps at least e-mail`,
+  request: { body: { content: { 'application/json': { schema: preferencesSchema } } } },
+  responses: { 200: { description: '{ email, channels, phone, nonEssentialOptOut }' }, 400: errorBody('a field is invalid'), 403: errorBody('VERIFICATION_REQUIRED') },
 });
 
-async function customerOf(ctx: ApiContext, orderNumber: string, token: string | undefined): Promise<{ email: string; phone: string | null }> {
-  const order = verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token) ? await ctx.db('orders').where({ order_number: orderNumber }).first('email', 'phone') : undefined;
-  if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
-  return order;
+/** A cross-site request never changes anything with the customer cookie (SameSite=Lax already keeps it home). */
+function assertSameSite(req: Request): void {
+  const site = req.header('Sec-Fetch-Site');
+  if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'CROSS_SITE', `a ${site} request cannot change your preferences`);
 }
 
 const present = (r: Record<string, any>) => ({
@@ -73,55 +94,79 @@ const present = (r: Record<string, any>) => ({
 export function notificationRoutes(ctx: ApiContext): Router {
   const router = Router();
 
-  /** The customer's in-app messages (all their orders), read with any of their orders' tokens. */
-  router.get('/api/orders/:orderId/inbox', async (req, res) => {
-    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-    const customer = await customerOf(ctx, String(req.params.orderId), token);
-    const [rows, unread] = await Promise.all([
-      ctx.db('in_app_notifications').where({ email: customer.email }).orderBy('id', 'desc').limit(100),
-      unreadCount(customer.email),
-    ]);
-    res.json({
-      notifications: rows.map((r) => ({ id: Number(r.id), orderId: r.order_number, title: r.title, body: r.body, link: r.link, createdAt: new Date(r.created_at).toISOString(), readAt: r.read_at ? new Date(r.read_at).toISOString() : null })),
-      unreadCount: unread,
-    });
-  });
+  const message = (r: Record<string, any>) => ({ id: Number(r.id), orderId: r.order_number, title: r.title, body: r.body, link: r.link, createdAt: new Date(r.created_at).toISOString(), readAt: r.read_at ? new Date(r.read_at).toISOString() : null });
+  type Scope = { order_number: string } | { email: string };
+  const unreadCount = async (scope: Scope): Promise<number> => Number((await ctx.db('in_app_notifications').where(scope).whereNull('read_at').count({ n: '*' }).first())?.n ?? 0);
+  const list = async (scope: Scope) => {
+    const [rows, unread] = await Promise.all([ctx.db('in_app_notifications').where(scope).orderBy('id', 'desc').limit(100), unreadCount(scope)]);
+    return { notifications: rows.map(message), unreadCount: unread };
+  };
+  const markRead = async (scope: Scope, body: unknown) => {
+    const { upToId } = parse(inboxReadSchema, body ?? {});
+    const marked = await ctx.db('in_app_notifications').where(scope).where('id', '<=', upToId).whereNull('read_at').update({ read_at: ctx.db.fn.now() });
+    return { marked, unreadCount: await unreadCount(scope) };
+  };
 
-  async function unreadCount(email: string): Promise<number> {
-    const row = await ctx.db('in_app_notifications').where({ email }).whereNull('read_at').count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
-  }
+  /**
+   * One order's messages, with that order's token or cookie. Never the e-mail's other orders: anyone can place
+   * an order with someone else's address, and its token must not open theirs.
+   */
+  router.get('/api/orders/:orderId/inbox', async (req, res) => {
+    const { orderNumber } = await authoriseOrder(ctx, req);
+    res.json(await list({ order_number: orderNumber }));
+  });
 
   router.post('/api/orders/:orderId/inbox/read', async (req, res) => {
-    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-    const customer = await customerOf(ctx, String(req.params.orderId), token);
-    const body = parse(inboxReadSchema, req.body ?? {});
-    const marked = await ctx.db('in_app_notifications').where({ email: customer.email }).where('id', '<=', body.upToId).whereNull('read_at').update({ read_at: ctx.db.fn.now() });
-    res.json({ marked, unreadCount: await unreadCount(customer.email) });
+    const { orderNumber } = await authoriseOrder(ctx, req);
+    res.json(await markRead({ order_number: orderNumber }, req.body));
   });
 
-  router.get('/api/orders/:orderId/preferences', async (req, res) => {
-    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-    const customer = await customerOf(ctx, String(req.params.orderId), token);
-    const prefs = await ctx.db('customer_preferences').where({ email: customer.email }).first();
-    res.json({ channels: prefs?.channels ?? ['email', 'sms', 'in_app'], phone: prefs?.phone ?? customer.phone, nonEssentialOptOut: prefs?.non_essential_opt_out ?? false });
+  // Preferences are the e-mail's, not the order's: an order's token cannot prove whose address it is.
+  const moved = () => {
+    throw new HttpError(403, 'VERIFICATION_REQUIRED', 'preferences belong to an e-mail address: open the link we e-mail you, then use /api/customer/preferences');
+  };
+  router.get('/api/orders/:orderId/preferences', moved);
+  router.put('/api/orders/:orderId/preferences', moved);
+
+  const customerEmail = async (req: Request) => (await verifiedCustomer(ctx, req)).email;
+
+  router.get('/api/customer/inbox', async (req, res) => {
+    const email = await customerEmail(req);
+    res.set('Cache-Control', 'no-store').json({ email, ...(await list({ email })) });
   });
 
-  router.put('/api/orders/:orderId/preferences', async (req, res) => {
-    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-    const customer = await customerOf(ctx, String(req.params.orderId), token);
+  router.post('/api/customer/inbox/read', async (req, res) => {
+    const email = await customerEmail(req);
+    assertSameSite(req);
+    res.json(await markRead({ email }, req.body));
+  });
+
+  const preferencesOf = async (email: string) => {
+    const [prefs, order] = await Promise.all([
+      ctx.db('customer_preferences').where({ email }).first(),
+      ctx.db('orders').whereRaw('lower(email) = ?', [email]).whereNotNull('phone').orderBy('created_at', 'desc').first('phone'),
+    ]);
+    return { email, channels: prefs?.channels ?? ['email', 'sms', 'in_app'], phone: prefs?.phone ?? order?.phone ?? null, nonEssentialOptOut: prefs?.non_essential_opt_out ?? false };
+  };
+
+  router.get('/api/customer/preferences', async (req, res) => {
+    res.set('Cache-Control', 'no-store').json(await preferencesOf(await customerEmail(req)));
+  });
+
+  router.put('/api/customer/preferences', async (req, res) => {
+    const email = await customerEmail(req);
+    assertSameSite(req);
     const body = parse(preferencesSchema, req.body ?? {});
-    const patch: Record<string, unknown> = { email: customer.email, updated_at: ctx.db.fn.now() };
+    const patch: Record<string, unknown> = { email, updated_at: ctx.db.fn.now() };
     if (body.channels) patch.channels = JSON.stringify(body.channels);
     if (body.phone !== undefined) patch.phone = body.phone;
     if (body.nonEssentialOptOut !== undefined) patch.non_essential_opt_out = body.nonEssentialOptOut;
     await ctx.db('customer_preferences').insert(patch).onConflict('email').merge();
-    const prefs = await ctx.db('customer_preferences').where({ email: customer.email }).first();
-    res.json({ channels: prefs.channels, phone: prefs.phone ?? customer.phone, nonEssentialOptOut: prefs.non_essential_opt_out });
+    res.json(await preferencesOf(email));
   });
 
   // Support answers customers about their messages: it reads the list and resends what failed, as admins do.
-  router.use('/api/admin/notifications', requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['support']));
+  router.use('/api/admin/notifications', requireAdminToken(ctx, ['support']));
 
   router.get('/api/admin/notifications', async (req, res) => {
     const q = parse(listQuerySchema, req.query, 'query');

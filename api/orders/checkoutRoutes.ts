@@ -10,9 +10,12 @@ import type { ApiContext } from '../context';
 import { HttpError, parse, validationError } from '../errors';
 import { type CheckoutRequest, checkoutRequestSchema, idempotencyKeySchema } from '../schemas';
 import { callTemporal } from '../temporal';
-import { newOrderNumber, trackingToken } from './identifiers';
+import { issueOrderToken } from './access';
+import { newOrderNumber } from './identifiers';
 import { civilDate } from '../../lib/civilDate';
 import { assertShippingOffered } from '../shipping/basketQuote';
+import { unpaidHold } from '../../lib/config';
+import { assertUnitsPerLine, claimUnpaidSlot, type UnpaidClaim } from './unpaidLimit';
 
 /** The default shipping option is left out, so a key recorded before shipping was charged still matches its body. */
 const canonical = (body: CheckoutRequest): string => {
@@ -58,10 +61,24 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     const key = req.header('Idempotency-Key');
     if (key !== undefined) parse(idempotencyKeySchema, key, 'Idempotency-Key');
     await assertKnownSkus(ctx, body);
+    assertUnitsPerLine(ctx, body);
     await assertShippingOffered(ctx, body.items, body.shippingAddress.country, body.shippingOption);
 
+    // A replayed Idempotency-Key lands on the order it already counted for; only a new checkout takes a slot.
+    const known = key !== undefined && (await ctx.db('checkout_requests').where({ idempotency_key: key }).first('order_number'));
+    const claim = known ? undefined : await claimUnpaidSlot(ctx, req);
+    try {
+      await reserve(res, body, key, claim);
+    } catch (err) {
+      await claim?.release();
+      throw err;
+    }
+  }
+
+  async function reserve(res: Response, body: CheckoutRequest, key: string | undefined, claim: UnpaidClaim | undefined): Promise<void> {
     const { config } = ctx;
     let { orderNumber, replay } = await orderNumberFor(ctx, key, body);
+    await claim?.attach(orderNumber);
     let result: CheckoutResult | undefined;
     for (let attempt = 0; result === undefined; attempt++) {
       const input: OrderInput = {
@@ -71,7 +88,8 @@ export function checkoutRoutes(ctx: ApiContext): Router {
         shippingAddress: body.shippingAddress,
         shippingOption: body.shippingOption,
         timings: {
-          paymentWindow: config.PAYMENT_WINDOW as OrderInput['timings']['paymentWindow'],
+          // The payment wait is the stock hold: UNPAID_HOLD, never longer than PAYMENT_WINDOW (lib/config.ts).
+          paymentWindow: unpaidHold(config) as OrderInput['timings']['paymentWindow'],
           returnWindow: config.RETURN_WINDOW as OrderInput['timings']['returnWindow'],
           warehouseMode: config.WAREHOUSE_MODE,
           warehouseAutoDelay: config.WAREHOUSE_AUTO_DELAY as OrderInput['timings']['warehouseAutoDelay'],
@@ -103,6 +121,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           result = await finishedCheckout(ctx, orderNumber);
         } else if (attempt < 3) {
           orderNumber = newOrderNumber(); // a clash with an existing order number: draw again
+          await claim?.attach(orderNumber);
         } else {
           throw err;
         }
@@ -113,6 +132,9 @@ export function checkoutRoutes(ctx: ApiContext): Router {
       checkouts.inc({ outcome: 'created' });
       // The order activity has written the promise by the time the checkout Update answers.
       const shipping = await ctx.db('orders').where({ order_number: orderNumber }).first('shipping_option', 'promised_delivery_date');
+      // Random, stored hashed: a replayed checkout gets a fresh token of its own (the earlier one keeps working),
+      // since the raw one is nowhere to be read back.
+      const trackingToken = await issueOrderToken(ctx.db, config, orderNumber);
       res.status(201).json({
         orderId: orderNumber,
         status: result.status,
@@ -125,7 +147,7 @@ export function checkoutRoutes(ctx: ApiContext): Router {
           promisedDeliveryDate: civilDate(shipping?.promised_delivery_date) ?? null,
         },
         payment: { paymentIntentId: result.paymentIntentId, clientSecret: result.clientSecret },
-        trackingToken: trackingToken(config.TRACKING_TOKEN_SECRET, orderNumber),
+        trackingToken,
       });
     } else if (result.status === 'OUT_OF_STOCK') {
       const names = result.shortLines.map((l) => `${l.sku} (wanted ${l.requested}, ${l.available} left)`).join(', ');

@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -15,15 +15,3 @@ export function newOrderNumber(now = new Date()): string {
 }
 
 export const ORDER_NUMBER_PATTERN = /^DY-\d{6}-[0-9A-HJKMNP-TV-Z]{5}$/;
-
-/** The customer's key to their order: derived, not stored, so a retried checkout returns the same one. */
-export function trackingToken(secret: string, orderNumber: string): string {
-  return createHmac('sha256', secret).update(`tracking:${orderNumber}`).digest('base64url');
-}
-
-export function verifyTrackingToken(secret: string, orderNumber: string, token: string | undefined): boolean {
-  if (!token) return false;
-  const expected = Buffer.from(trackingToken(secret, orderNumber));
-  const given = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}

@@ -4,19 +4,16 @@ import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
 import { cancelRequestSchema } from '../schemas';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
-import { verifyTrackingToken } from './identifiers';
+import { authoriseOrder as authorise } from './access';
+import { customerOrder } from './customerView';
 import { fromWorkflow, type OrderResponse, readModelOrder, timeline } from './orderView';
 
-const NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
-
-/** A wrong token answers exactly like a missing order, so order numbers cannot be probed. */
-export async function authorisedOrder(ctx: ApiContext, req: Request) {
-  const orderNumber = String(req.params.orderId);
-  const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-  if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw NOT_FOUND();
-  const stored = await readModelOrder(ctx.db, orderNumber);
-  if (!stored) throw NOT_FOUND();
-  return { orderNumber, stored };
+/**
+ * A wrong token answers exactly like a missing order, so order numbers cannot be probed; `write` also asks for
+ * a recent proof (api/orders/access.ts).
+ */
+export async function authorisedOrder(ctx: ApiContext, req: Request, opts: { write?: boolean } = {}) {
+  return authorise(ctx, req, opts);
 }
 
 /** Live state from the workflow while it runs; the read model once it has closed (or Temporal is away). */
@@ -57,16 +54,16 @@ export function orderRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get('/api/orders/:orderId', async (req, res) => {
-    const { orderNumber, stored } = await authorisedOrder(ctx, req);
-    const order = await loadOrder(ctx, orderNumber, stored);
-    // What we pay the carrier and how it ranked is the store's business, not the customer's.
-    res.json({ ...order, carrierChoice: order.carrierChoice ? { carrier: order.carrierChoice.carrier, service: order.carrierChoice.service } : null });
+    const { orderNumber, stored, proof } = await authorisedOrder(ctx, req);
+    // Staff read the same order whole at /api/admin/orders/:orderId; the customer gets the allow-listed view.
+    // `access` tells the page whether a change needs the e-mail typed again.
+    res.json({ ...customerOrder(await loadOrder(ctx, orderNumber, stored)), access: { emailNeeded: !proof } });
   });
 
   router.post('/api/orders/:orderId/cancel', async (req, res) => {
-    const { orderNumber, stored } = await authorisedOrder(ctx, req);
-    const body = parse(cancelRequestSchema, req.body ?? {});
-    res.json(await requestCancel(ctx, orderNumber, { by: 'customer', actor: `customer:${stored.email}`, note: body.note }));
+    const { orderNumber, stored } = await authorisedOrder(ctx, req, { write: true });
+    const { email: _proof, ...body } = parse(cancelRequestSchema, req.body ?? {});
+    res.json(customerOrder(await requestCancel(ctx, orderNumber, { by: 'customer', actor: `customer:${stored.email}`, note: body.note })));
   });
 
   return router;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { eraseCustomerData, type ErasureOutcome } from '../../activities/privacy/erasure';
 import { logger as rootLogger } from '../../lib/logger';
 import { eraseCustomerSignal } from '../../workflows/orders/definitions';
-import { requireAdminToken } from '../admin/auth';
+import { actorFor, requireAdminToken } from '../admin/auth';
 import { codecRoutes } from '../codec/codecRoutes';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
@@ -76,7 +76,7 @@ export function privacyRoutes(ctx: ApiContext): Router {
   const router = Router();
   router.use(codecRoutes(ctx));
 
-  router.use(ERASE_PATH, securityHeaders(ctx.config), corsPolicy(ctx.config), requireAdminToken(ctx.config.ADMIN_API_TOKEN), express.json({ limit: ctx.config.BODY_LIMIT }));
+  router.use(ERASE_PATH, securityHeaders(ctx.config), corsPolicy(ctx.config), requireAdminToken(ctx), express.json({ limit: ctx.config.BODY_LIMIT }));
 
   /**
    * A customer's right to erasure: their personal data leaves our tables (see activities/privacy/erasure.ts
@@ -86,7 +86,7 @@ export function privacyRoutes(ctx: ApiContext): Router {
    */
   router.post(ERASE_PATH, async (req, res) => {
     const body = parse(erasureRequestSchema, req.body ?? {});
-    const outcome = await eraseCustomerData(ctx.db, { email: body.email, secret: ctx.config.TRACKING_TOKEN_SECRET, requestedBy: body.by ?? 'admin' });
+    const outcome = await eraseCustomerData(ctx.db, { email: body.email, secret: ctx.config.TRACKING_TOKEN_SECRET, requestedBy: actorFor(req) });
     const clear = await clearCustomerEmail(ctx, body.email, outcome);
     await ctx.db('erasure_requests')
       .where({ id: outcome.erasureId })

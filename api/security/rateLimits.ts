@@ -13,7 +13,7 @@ let warnedUntrustedProxy = false;
  * The client's address as Express resolves it under `trust proxy` (TRUST_PROXY), IPv6 reduced to its /56 so
  * one host cannot rotate through its own addresses to dodge a limit.
  */
-function clientKey(req: Request): string {
+export function clientKey(req: Request): string {
   if (!warnedUntrustedProxy && req.headers['x-forwarded-for'] && !req.app.get('trust proxy')) {
     // Behind a proxy every customer would share the proxy's address and so one allowance.
     warnedUntrustedProxy = true;
@@ -80,19 +80,20 @@ export function loginLimiter(ctx: ApiContext): RateLimitRequestHandler {
 }
 
 /**
- * Failed sign-ins per account, from any address: what stops a password being guessed from many addresses.
- * Only failures count (a 2xx is taken back), so a member of staff who signs in often is never locked out;
- * an attacker can still lock an account for the window, the usual price of this limit. Keyed by the e-mail
- * as typed (lower-cased), whether or not it exists, so the answer reveals nothing about accounts.
+ * Failed sign-ins per (account, client address) pair. Only failures count (a 2xx is taken back). Keyed by
+ * the pair, not the account alone: a stranger failing from their address locks only that pair, so the real
+ * member of staff still signs in from their own address; guessing from many addresses is bounded by the
+ * per-address login limit and, each pair, by this one. Keyed by the e-mail as typed (lower-cased), whether
+ * or not it exists, so the answer reveals nothing about accounts.
  */
 export function loginAccountLimiter(ctx: ApiContext, emailOf: (req: Request) => string | undefined): RateLimitRequestHandler {
   return limiter(ctx, 'login-account', ctx.config.RATE_LIMIT_LOGIN_ACCOUNT, 'failed sign-ins', {
-    keyGenerator: (req) => emailOf(req) as string,
+    keyGenerator: (req) => `${emailOf(req) as string}|${clientKey(req)}`,
     // No account named (the body fails validation anyway): only the per-address limit applies.
     skip: (req) => emailOf(req) === undefined,
     window: ctx.config.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW,
     skipSuccessfulRequests: true,
-    from: 'for this account',
+    from: 'for this account from this address',
   });
 }
 
@@ -110,6 +111,8 @@ export function rateLimits(ctx: ApiContext): Router {
   router.post('/api/checkout', checkoutLimiter(ctx));
   router.use('/api/orders/:orderId', orderLookupLimiter(ctx));
   router.post('/api/tracking/lookup', orderFindLimiter(ctx));
+  // Each one mails the order's address: the finder's budget, so neither route floods a customer's mailbox.
+  router.post('/api/orders/:orderId/verify-email', orderFindLimiter(ctx));
   router.post('/api/staff/login', loginLimiter(ctx));
   return router;
 }

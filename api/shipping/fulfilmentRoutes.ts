@@ -4,6 +4,7 @@ import { existingOrder } from '../admin/adminRoutes';
 import { actorFor, requireRole } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
+import { customerShipments } from '../orders/customerView';
 import { authorisedOrder, loadOrder } from '../orders/orderRoutes';
 import { readModelOrder } from '../orders/orderView';
 import { callTemporal, isWorkflowGone, updateRejection } from '../temporal';
@@ -75,7 +76,7 @@ export function fulfilmentRoutes(ctx: ApiContext): Router {
   };
 
   router.post('/api/orders/:orderId/returns', async (req, res) => {
-    const { orderNumber, stored } = await authorisedOrder(ctx, req);
+    const { orderNumber, stored } = await authorisedOrder(ctx, req, { write: true });
     await startReturn(req, res, orderNumber, stored.status, `customer:${stored.email}`);
   });
 
@@ -86,7 +87,7 @@ export function fulfilmentRoutes(ctx: ApiContext): Router {
 
   router.get('/api/orders/:orderId/shipments', async (req, res) => {
     const { orderNumber } = await authorisedOrder(ctx, req);
-    res.json({ orderId: orderNumber, shipments: await shipmentsOf(ctx.db, orderNumber) });
+    res.json({ orderId: orderNumber, shipments: customerShipments(await shipmentsOf(ctx.db, orderNumber)) });
   });
 
   return router;

@@ -28,6 +28,8 @@ export const returnRequestSchema = registry.register(
       .max(50)
       .refine((ls) => new Set(ls.map((l) => l.lineNo)).size === ls.length, 'must name each line once'),
     reason: text({ min: 3, minMessage: 'must say why, in a few words', max: 500, maxMessage: 'is too long', multiline: true, required: 'is required: why the lines come back' }),
+    // The customer's proof for the change (api/orders/access.ts); staff routes ignore it.
+    email: text({ max: 254, maxMessage: 'is too long' }).optional(),
     actor,
   }),
 );
@@ -59,7 +61,7 @@ registry.registerPath({
   path: '/api/orders/{orderId}/returns',
   summary: 'Return some delivered lines within the return window: a label is issued, and on receipt the stock is restored and the lines refunded',
   request: { params: orderParams, query: token, body: json(returnRequestSchema) },
-  responses: { 201: { description: 'return started' }, 400: err('a field is invalid'), 404: err('no such order, or wrong token'), 409: err('not delivered, too many units, or the window closed (with its date)') },
+  responses: { 201: { description: 'return started' }, 400: err('a field is invalid'), 403: err('PROOF_REQUIRED: a session from a one-time link, or `email` typed again'), 404: err('no such order, or wrong token'), 409: err('not delivered, too many units, or the window closed (with its date)') },
 });
 registry.registerPath({
   method: 'post',

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { TrackingPush } from '../../activities/shipping/carrier';
 import { upsTrackAlertSchema } from '../../activities/shipping/carriers/upsTrackAlert';
 import { secretsMatch } from '../../activities/shipping/push';
-import { SANDBOX_SIGNATURE_HEADER, sandboxPushSchema, sandboxSignatureValid } from '../../activities/shipping/sandbox/push';
+import { checkSandboxSignature, SANDBOX_SIGNATURE_HEADER, sandboxPushSchema } from '../../activities/shipping/sandbox/push';
 import { sandboxPushSecret } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import type { ApiContext } from '../context';
@@ -41,9 +41,9 @@ export function createCarrierPushRoutes(ctx: CarrierPushContext): Router {
 
   router.post('/api/carriers/sandbox/events', rawBody, async (req, res) => {
     const body = rawOf(req);
-    if (!sandboxSignatureValid(body, req.get(SANDBOX_SIGNATURE_HEADER), sandboxPushSecret(ctx.config))) {
-      throw new HttpError(401, 'SIGNATURE_INVALID', `${SANDBOX_SIGNATURE_HEADER} is missing or does not sign this body`);
-    }
+    const signature = checkSandboxSignature(body, req.get(SANDBOX_SIGNATURE_HEADER), sandboxPushSecret(ctx.config));
+    if (signature === 'stale') throw new HttpError(401, 'SIGNATURE_EXPIRED', `${SANDBOX_SIGNATURE_HEADER} was signed more than five minutes ago (or ahead): a replay is refused`);
+    if (signature !== 'ok') throw new HttpError(401, 'SIGNATURE_INVALID', `${SANDBOX_SIGNATURE_HEADER} is missing or does not sign this body`);
     await signalShipment(ctx, 'sandbox', readPush(sandboxPushSchema, body), res);
   });
 

@@ -24,7 +24,7 @@ export function shippingAdminRoutes(ctx: ApiContext): Router {
   const router = Router();
   // Every staff role reads the dashboard: support answers "where is my parcel", the warehouse follows what
   // it sent, admins watch carriers. Per route, so where app.ts mounts this router does not decide who gets in.
-  const staff = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['support', 'warehouse']);
+  const staff = requireAdminToken(ctx, ['support', 'warehouse']);
   // Half the workflow's own STALE deadline: the dashboard warns while there is still time to chase the carrier.
   const defaultStaleSeconds = Math.max(1, Math.round(msToNumber(ctx.config.TRACKING_STALE_AFTER as Parameters<typeof msToNumber>[0]) / 2000));
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Db } from '../../db/connection';
 import { logger } from '../../lib/logger';
 import { HttpError } from '../errors';
+import { customerEvent } from '../orders/customerView';
 import type { EventFeed } from './eventFeed';
 import { type OrderEvent, readEvents } from './orderEventLog';
 import type { OpenStream, StreamRegistry } from './streamRegistry';
@@ -24,12 +25,39 @@ export interface StreamSpec {
   /** Replay rows with a higher id first; with none, the stream starts at the live edge. */
   after: number | undefined;
   heartbeatMs: number;
+  /**
+   * Who reads the frames. Customer unless a staff route says otherwise, so a new stream cannot leak by
+   * forgetting: customers get the allow-listed event (see orders/customerView), staff the event as recorded.
+   */
+  audience?: StreamAudience;
+  /** The client address, counted against the registry's per-client cap. */
+  client?: string;
+  /** SSE_MAX_LIFETIME: the stream is ended after this long and the client reconnects with Last-Event-ID. */
+  maxLifetimeMs?: number;
+  /** What of an event the client sees; the whole event when absent. */
+  project?: (event: OrderEvent) => unknown;
 }
 
-export function frame(event: OrderEvent): string {
-  // JSON has no raw newlines, so the data is one `data:` line.
-  return `id: ${event.id}\nevent: ${EVENT_NAME}\ndata: ${JSON.stringify(event)}\n\n`;
+export type StreamAudience = 'customer' | 'staff';
+
+/** The event as the stream's reader may see it; undefined when they are not shown it. */
+export function shapeFor(audience: StreamAudience | undefined): (event: OrderEvent) => OrderEvent | undefined {
+  if (audience === 'staff') return (event) => event;
+  return (event) => {
+    const shown = customerEvent(event);
+    return shown && { ...shown, orderNumber: event.orderNumber };
+  };
 }
+
+export function frame(event: OrderEvent, project?: (event: OrderEvent) => unknown): string {
+  // JSON has no raw newlines, so the data is one `data:` line.
+  return `id: ${event.id}\nevent: ${EVENT_NAME}\ndata: ${JSON.stringify(project ? project(event) : event)}\n\n`;
+}
+
+const REFUSALS = {
+  client: (r: StreamRegistry) => `at most ${r.perClient} open streams per client (SSE_MAX_PER_CLIENT); close one first`,
+  order: (r: StreamRegistry) => `at most ${r.perOrder} open streams per order (SSE_MAX_PER_ORDER); close one first`,
+} as const;
 
 export function serverOf(req: Request): net.Server | undefined {
   // Node sets `socket.server` on accepted sockets; it is how the stream learns its server is shutting down.
@@ -68,10 +96,15 @@ function drained(res: Response): Promise<void> {
  */
 export async function serveEventStream(req: Request, res: Response, spec: StreamSpec): Promise<void> {
   let closed = false;
-  const stream: OpenStream = { server: serverOf(req), end: () => hangUp(req, res) };
-  if (!spec.registry.tryAdd(stream)) {
+  const stream: OpenStream = { server: serverOf(req), end: () => hangUp(req, res), client: spec.client, orderNumber: spec.orderNumber };
+  const refused = spec.registry.add(stream);
+  if (refused === 'server') {
     res.set('Retry-After', '5');
     throw new HttpError(503, 'TOO_MANY_STREAMS', 'this server has as many open streams as it takes; retry shortly');
+  }
+  if (refused) {
+    res.set('Retry-After', '30');
+    throw new HttpError(429, 'TOO_MANY_STREAMS', REFUSALS[refused](spec.registry));
   }
   try {
     await spec.feed.start();
@@ -98,10 +131,13 @@ export async function serveEventStream(req: Request, res: Response, spec: Stream
 
   let lastSent = spec.after ?? 0;
   let queue: OrderEvent[] | undefined = [];
+  const shape = shapeFor(spec.audience);
   const send = (event: OrderEvent): boolean => {
     if (closed || res.writableEnded || event.id <= lastSent) return true;
     lastSent = event.id;
-    return res.write(frame(event));
+    // An event the reader is not shown still moves the position: a resume starts after it.
+    const shown = shape(event);
+    return shown ? res.write(frame(shown, spec.project)) : true;
   };
   const subscription = spec.feed.subscribe(
     (event) => {
@@ -122,10 +158,15 @@ export async function serveEventStream(req: Request, res: Response, spec: Stream
     if (!res.writableEnded) res.write(': heartbeat\n\n');
   }, spec.heartbeatMs);
   heartbeat.unref();
+  // A stream that never ends holds its slot for good: past its lifetime it is ended like a shutdown, and
+  // the client resumes with Last-Event-ID (web/public/js/orderStream.js does).
+  const lifetime = spec.maxLifetimeMs ? setTimeout(() => hangUp(req, res), spec.maxLifetimeMs) : undefined;
+  lifetime?.unref();
   res.on('error', (err) => logger.debug({ err: err.message }, 'event stream write failed'));
   res.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(lifetime);
     subscription.unsubscribe();
     spec.registry.remove(stream);
   });

@@ -19,7 +19,10 @@ const hubs = new WeakMap<ApiContext, HubState>();
 export function streamHub(ctx: ApiContext): StreamHub {
   let hub = hubs.get(ctx);
   if (!hub) {
-    hub = { feed: new EventFeed(ctx.db, ctx.config.REDIS_URL), registry: new StreamRegistry(), watched: new WeakSet() };
+    const registry = new StreamRegistry();
+    registry.perClient = ctx.config.SSE_MAX_PER_CLIENT;
+    registry.perOrder = ctx.config.SSE_MAX_PER_ORDER;
+    hub = { feed: new EventFeed(ctx.db, ctx.config.REDIS_URL), registry, watched: new WeakSet() };
     hubs.set(ctx, hub);
   }
   return hub;

@@ -1,14 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
 import { msOf } from '../../lib/config';
 import type { ApiContext } from '../context';
 import { HttpError, validationError } from '../errors';
-import { verifyTrackingToken } from '../orders/identifiers';
-import { serveEventStream, serverOf } from './sseStream';
+import { requireAdminToken } from '../admin/auth';
+import { authoriseOrder } from '../orders/access';
+import { clientKey } from '../security/rateLimits';
+import type { OrderEvent } from './orderEventLog';
+import { serveEventStream, serverOf, type StreamAudience } from './sseStream';
 import { closeWithServer, streamHub, streamStats } from './streamHub';
-
-// Word for word what GET /api/orders/:orderId answers, so a stream cannot be used to probe order numbers.
-const ORDER_NOT_FOUND = () => new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
 
 function queryString(req: Request, name: string): string | undefined {
   const value: unknown = req.query[name];
@@ -30,52 +29,45 @@ function resumePoint(req: Request): number | undefined {
 }
 
 /**
- * EventSource cannot send an Authorization header, so admin streams also take `?token=` (it lands in access
- * logs). A staff session (any role) is enough on its own: staff pages follow the stream with their cookie.
- */
-async function requireAdmin(ctx: ApiContext, req: Request): Promise<void> {
-  const tokenGiven = req.header('Authorization') !== undefined || queryString(req, 'token') !== undefined;
-  if (!tokenGiven && (await req.staffAuth?.resolve())) return;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(req.header('Authorization') ?? '')?.[1] ?? queryString(req, 'token') ?? '');
-  const expected = Buffer.from(ctx.config.ADMIN_API_TOKEN);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new HttpError(401, 'UNAUTHORISED', 'a valid admin bearer token is required');
-  }
-}
-
-/**
  * Server-Sent Events of order events. Registered before the admin router, whose guard reads only the
  * Authorization header.
  */
 export function streamRoutes(ctx: ApiContext): Router {
   const router = Router();
   const heartbeatMs = msOf(ctx.config.STREAM_HEARTBEAT);
+  const maxLifetimeMs = msOf(ctx.config.SSE_MAX_LIFETIME);
+  // Every order's events hold customers' data: admins only (sessions or admin-scoped keys), header only.
+  const admins = requireAdminToken(ctx, []);
+  const anyStaff = requireAdminToken(ctx, ['warehouse', 'support']);
 
-  const serve = async (req: Request, res: Response, scope: { orderNumber?: string; after: number | undefined }) => {
+  const serve = async (req: Request, res: Response, scope: { orderNumber?: string; after: number | undefined; audience?: StreamAudience; project?: (event: OrderEvent) => unknown }) => {
     const hub = streamHub(ctx);
     closeWithServer(ctx, serverOf(req));
-    await serveEventStream(req, res, { db: ctx.db, feed: hub.feed, registry: hub.registry, heartbeatMs, ...scope });
+    await serveEventStream(req, res, { db: ctx.db, feed: hub.feed, registry: hub.registry, heartbeatMs, maxLifetimeMs, client: clientKey(req), ...scope });
   };
 
   router.get('/api/orders/:orderId/stream', async (req, res) => {
-    const orderNumber = String(req.params.orderId);
-    const token = queryString(req, 'token') ?? req.header('X-Tracking-Token');
-    if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw ORDER_NOT_FOUND();
-    const order = await ctx.db('orders').where({ order_number: orderNumber }).first('order_number');
-    if (!order) throw ORDER_NOT_FOUND();
+    // The page's cookie (path /api/orders/<n>) covers the stream: EventSource and fetch send it unasked.
+    const { orderNumber } = await authoriseOrder(ctx, req);
     // A customer's page builds its timeline from the stream, so a first connect replays the whole order.
     await serve(req, res, { orderNumber, after: resumePoint(req) ?? 0 });
   });
 
-  router.get('/api/admin/stream', async (req, res) => {
-    await requireAdmin(ctx, req);
+  router.get('/api/admin/stream', admins, async (req, res) => {
     // Every order since the beginning is too much to replay unasked: without an id the stream starts live.
-    await serve(req, res, { after: resumePoint(req) });
+    await serve(req, res, { after: resumePoint(req), audience: 'staff' });
   });
 
-  router.get('/api/admin/stream/stats', async (req, res) => {
-    await requireAdmin(ctx, req);
+  router.get('/api/admin/stream/stats', admins, async (_req, res) => {
     res.json(streamStats(ctx));
+  });
+
+  /**
+   * What the staff pages (the warehouse board, an order's page) need to refresh: that an order moved, and to
+   * which status. No customer, no actor, no data: each page fetches what its role may see itself.
+   */
+  router.get('/api/staff/stream', anyStaff, async (req, res) => {
+    await serve(req, res, { after: resumePoint(req), audience: 'staff', project: (e) => ({ id: e.id, orderNumber: e.orderNumber, type: e.type, fromStatus: e.fromStatus, toStatus: e.toStatus, occurredAt: e.occurredAt }) });
   });
 
   return router;

@@ -60,7 +60,7 @@ const actorName = (actor: string) => actor.replace(/^warehouse:/, '');
  */
 export function warehouseBoardRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const warehouse = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['warehouse']);
+  const warehouse = requireAdminToken(ctx, ['warehouse']);
 
   router.get('/api/admin/warehouse/orders', warehouse, async (_req, res) => {
     const toPick = await loadPickingOrders(ctx.db);

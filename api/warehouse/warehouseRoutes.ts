@@ -3,7 +3,7 @@ import { labelPdf, loadLabel, loadPickingOrder, loadPickingOrders, pickingListCs
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
-import { verifyTrackingToken } from '../orders/identifiers';
+import { authoriseOrder } from '../orders/access';
 import { orderIdSchema } from '../schemas';
 import './openapi';
 import { labelParamsSchema, parcelNumberSchema, pickingListBatchQuerySchema, returnLabelParamsSchema } from './schemas';
@@ -37,8 +37,8 @@ export function warehouseRoutes(ctx: ApiContext): Router {
   // Per route rather than router.use('/api/admin'): where app.ts mounts this router must not decide who gets in.
   // The bearer token passes everywhere; staff sessions by role: labels and picking lists are the warehouse's
   // work, and support also issues return labels to customers.
-  const admin = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['warehouse']);
-  const adminOrSupport = requireAdminToken(ctx.config.ADMIN_API_TOKEN, ['warehouse', 'support']);
+  const admin = requireAdminToken(ctx, ['warehouse']);
+  const adminOrSupport = requireAdminToken(ctx, ['warehouse', 'support']);
 
   async function existingOrderNumber(req: Request): Promise<string> {
     const orderNumber = parse(orderIdSchema, String(req.params.orderId), 'orderId');
@@ -63,9 +63,7 @@ export function warehouseRoutes(ctx: ApiContext): Router {
 
   // The customer prints their own return label; a wrong token answers exactly like a missing order.
   router.get('/api/orders/:orderId/returns/:returnNo/label.pdf', async (req, res) => {
-    const orderNumber = String(req.params.orderId);
-    const token = (req.query.token as string | undefined) ?? req.header('X-Tracking-Token');
-    if (!verifyTrackingToken(ctx.config.TRACKING_TOKEN_SECRET, orderNumber, token)) throw new HttpError(404, 'ORDER_NOT_FOUND', 'no order with that number and token');
+    const { orderNumber } = await authoriseOrder(ctx, req);
     const returnNo = parse(parcelNumberSchema, req.params.returnNo, 'returnNo');
     const label = labelOrThrow(await loadLabel(ctx.db, { orderNumber, kind: 'return', shipmentNo: returnNo }), 'return');
     sendFile(res, await labelPdf(label), `return-label-${orderNumber}-${returnNo}.pdf`, 'application/pdf');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { projectRoot } from '../../lib/paths';
 import type { ApiContext } from '../context';
+import { orderPageExchange } from '../orders/accessRoutes';
 import { pageRenderer } from './pages';
 
 export const WEB_ROOT = path.join(projectRoot, 'web', 'public');
@@ -50,6 +51,8 @@ export function webRoutes(ctx: ApiContext): Router {
     res.type('html').send(render(file));
   };
 
+  // A token or link in the order page's URL is swapped for a cookie first, and the page reloads without it.
+  router.get('/orders/:orderId', orderPageExchange(ctx));
   for (const [route, file] of PAGES) router.get(route, send(file));
 
   // Everything under /admin but the sign-in page needs a session, static files there included.

@@ -83,8 +83,18 @@ export async function startTestStack(): Promise<TestStack> {
       // Tests fire bursts from one address; the rate-limit tests set their own low limits.
       RATE_LIMIT_CHECKOUT: '100000',
       RATE_LIMIT_ORDER_LOOKUP: '100000',
+      // The finder and verify-email share it, and every test run on the machine comes from 127.0.0.1.
+      RATE_LIMIT_ORDER_FIND: '100000',
       RATE_LIMIT_LOGIN: '100000',
       WORKER_METRICS_PORT: '0',
+      // Tests fire many checkouts and streams from 127.0.0.1; test/abuseLimits.test.ts sets its own low limits.
+      UNPAID_ORDERS_PER_CLIENT: '100000',
+      SSE_MAX_PER_CLIENT: '100000',
+      SSE_MAX_PER_ORDER: '100000',
+      CHECKOUT_MAX_UNITS_PER_LINE: '20',
+      ADMIN_AUTH_FAILURES_PER_CLIENT: '100000',
+      ADMIN_AUTH_FAILURES_PER_TOKEN: '100000',
+      METRICS_TOKEN: 'test-metrics-token-0123456789',
     },
     async stop() {
       for (const stop of stops.reverse()) await stop().catch((err: Error) => log(`stop failed: ${err.message}`));

@@ -194,3 +194,12 @@ export async function waitForWorkflowClosed(sys: System, orderId: string, timeou
   const handle = sys.ctx.temporal.workflow.getHandle(`order-${orderId}`);
   await waitFor(`workflow order-${orderId} to close`, async () => (await handle.describe()).status.name !== 'RUNNING', { timeoutMs, intervalMs: 200 });
 }
+
+/**
+ * What a customer types to prove a change is theirs (cancel, returns): the order's e-mail address, as the
+ * order page asks for it (api/orders/access.ts).
+ */
+export async function proofFor(sys: System, order: { orderId: string }): Promise<{ email: string }> {
+  const row = await sys.ctx.db('orders').where({ order_number: order.orderId }).first('email');
+  return { email: row.email };
+}

@@ -34,9 +34,9 @@ function base(publicBaseUrl: string): string {
   return publicBaseUrl.replace(/\/+$/, '');
 }
 
-/** The customer's order page; the token is what lets them see it without an account. */
-export function orderPageUrl(publicBaseUrl: string, orderNumber: string, trackingToken: string): string {
-  return `${base(publicBaseUrl)}/orders/${encodeURIComponent(orderNumber)}?token=${encodeURIComponent(trackingToken)}`;
+/** The customer's order page with a message's own link (never the order's token): it opens that order read-only. */
+export function orderPageUrl(publicBaseUrl: string, orderNumber: string, linkSecret: string): string {
+  return `${base(publicBaseUrl)}/orders/${encodeURIComponent(orderNumber)}?link=${encodeURIComponent(linkSecret)}`;
 }
 
 /** Checkout prefilled with the same items, e.g. `/checkout?retry=DY-1&items=DY-TEE-M:1,DY-HOOD-L:2`. */

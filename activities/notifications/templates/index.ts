@@ -57,8 +57,8 @@ export function renderTemplate(template: NotificationTemplate, data: TemplateDat
   let link: string;
   if (def.audience === 'customer') {
     // Without the token the link would land on a 404: better to fail the render than send a dead link.
-    if (!data.trackingToken) throw new TemplateDataError(`${template}: trackingToken is required for customer messages`);
-    link = orderPageUrl(data.publicBaseUrl, data.orderNumber, data.trackingToken);
+    if (!data.orderLinkSecret) throw new TemplateDataError(`${template}: orderLinkSecret is required for customer messages`);
+    link = orderPageUrl(data.publicBaseUrl, data.orderNumber, data.orderLinkSecret);
   } else {
     link = safeHttpUrl(data.adminUrl) ?? adminOrderUrl(data.publicBaseUrl, data.orderNumber);
   }

@@ -16,11 +16,17 @@ const STORE_LINE = 'DY Official · London, United Kingdom';
 
 export type Audience = 'customer' | 'admin';
 
+/**
+ * The greeting's name, the one piece of a checkout's text that reaches the inbox of whatever address was
+ * typed before anyone paid. Only a name-like word is used (letters, apostrophes, hyphens): a "name" such as
+ * `evil.example/reset` or `Click:` would turn our e-mail into the caller's message, so it gets "Hello,".
+ */
 export function firstName(name: string | undefined): string | undefined {
   const first = name?.trim().split(/\s+/)[0];
   if (!first) return undefined;
   const chars = [...first];
-  return chars.length > 40 ? chars.slice(0, 40).join('') : first;
+  const word = chars.length > 40 ? chars.slice(0, 40).join('') : first;
+  return /^[\p{L}\p{M}'’-]+$/u.test(word) ? word : undefined;
 }
 
 /** Customer messages always end with the order number and the order page: the invariant lives here, not in each template. */

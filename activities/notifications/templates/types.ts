@@ -32,8 +32,8 @@ export type ReturnStatus = 'requested' | 'received' | 'refunded' | 'rejected';
 export interface TemplateData {
   publicBaseUrl: string;
   orderNumber: string;
-  /** Required for customer templates: every customer message links to the order page with it. */
-  trackingToken?: string;
+  /** Required for customer templates: the message's own link secret to its order page (activities/access/links.ts). */
+  orderLinkSecret?: string;
   customerName?: string;
   customerEmail?: string;
   lines?: TemplateLine[];

@@ -8,23 +8,32 @@ import { pushSchema, secretsMatch } from '../push';
  * can exercise push tracking the way a real carrier's webhook would:
  *
  *   POST /api/carriers/sandbox/events
- *     X-Sandbox-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes, keyed with SANDBOX_PUSH_SECRET>
+ *     X-Sandbox-Signature: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "<t>." + the exact body bytes, keyed with SANDBOX_PUSH_SECRET>
  *     { trackingNumber, events: [{ code?, status, description, location?, occurredAt }], estimatedDelivery? }
  *
- * `events` are shaped as GET /v1/tracking answers them (server.ts), oldest first. There is no timestamp in the
- * signature: replaying a push only repeats events the shipment already has, which it keeps once.
+ * `events` are shaped as GET /v1/tracking answers them (server.ts), oldest first. The signed timestamp
+ * bounds replay: a push older (or newer) than SANDBOX_PUSH_TOLERANCE_MS is refused, so a captured push
+ * cannot be sent again later to move a shipment back through old events.
  */
 
 export const SANDBOX_SIGNATURE_HEADER = 'X-Sandbox-Signature';
+export const SANDBOX_PUSH_TOLERANCE_MS = 5 * 60_000;
 
-export function signSandboxPush(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+export function signSandboxPush(body: string | Buffer, secret: string, timestampSeconds = Math.floor(Date.now() / 1000)): string {
+  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.`).update(body).digest('hex');
+  return `t=${timestampSeconds},sha256=${mac}`;
 }
 
-/** False without a secret: an unconfigured receiver accepts nothing. */
+/** 'invalid' without a secret: an unconfigured receiver accepts nothing. */
+export function checkSandboxSignature(body: Buffer, signature: string | undefined, secret: string | undefined, nowMs = Date.now()): 'ok' | 'invalid' | 'stale' {
+  if (!secret) return 'invalid';
+  const t = /^t=(\d{1,12}),sha256=[0-9a-f]{64}$/.exec(signature?.trim() ?? '')?.[1];
+  if (t === undefined || !secretsMatch(signature?.trim(), signSandboxPush(body, secret, Number(t)))) return 'invalid';
+  return Math.abs(nowMs - Number(t) * 1000) > SANDBOX_PUSH_TOLERANCE_MS ? 'stale' : 'ok';
+}
+
 export function sandboxSignatureValid(body: Buffer, signature: string | undefined, secret: string | undefined): boolean {
-  if (!secret) return false;
-  return secretsMatch(signature?.trim(), signSandboxPush(body, secret));
+  return checkSandboxSignature(body, signature, secret) === 'ok';
 }
 
 const eventSchema = z.object({

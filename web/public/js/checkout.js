@@ -134,7 +134,9 @@ form.addEventListener('submit', async (e) => {
   submit.textContent = 'Placing your order…';
   try {
     const order = await api('/api/checkout', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey(body) } });
-    sessionStorage.setItem(`dy-order-${order.orderId}`, JSON.stringify({ token: order.trackingToken, clientSecret: order.payment?.clientSecret }));
+    // Only the payment's client secret stays in the tab; the token goes once to the order page, which swaps it for
+    // an httpOnly cookie and reloads without it.
+    sessionStorage.setItem(`dy-order-${order.orderId}`, JSON.stringify({ clientSecret: order.payment?.clientSecret }));
     sessionStorage.removeItem('dy-checkout-key');
     clear();
     location.assign(`/orders/${encodeURIComponent(order.orderId)}?token=${encodeURIComponent(order.trackingToken)}`);

@@ -4,6 +4,7 @@ import './orderStream.js';
 import { api, ApiError, h, money, replace, statusText, when } from './lib/api.js';
 import { createInbox } from './order/inbox.js';
 import { renderParcels } from './order/parcels.js';
+import { createProofField } from './order/proof.js';
 import { createReturns } from './order/returns.js';
 
 const STEPS = ['PAID', 'PROCESSING', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED'];
@@ -25,13 +26,8 @@ const root = document.getElementById('order');
 const orderId = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
 const storeKey = `dy-order-${orderId}`;
 const saved = JSON.parse(sessionStorage.getItem(storeKey) || '{}');
-const fromLink = new URLSearchParams(location.search).get('token');
-const token = fromLink || saved.token;
-if (fromLink) {
-  // Keep the key to this order out of the address bar (and screenshots, shared links, history).
-  sessionStorage.setItem(storeKey, JSON.stringify({ ...saved, token: fromLink }));
-  history.replaceState(null, '', location.pathname);
-}
+// The server swapped the token or link in the URL for an httpOnly cookie (paths /orders/<n> and /api/orders/<n>)
+// before this page loaded: no script here ever holds the key to the order.
 const justOrdered = Boolean(saved.clientSecret);
 
 const ui = {
@@ -184,7 +180,7 @@ function showTestPanel() {
     for (const b of ui.payment.querySelectorAll('button')) b.disabled = true;
     message.textContent = outcome === 'succeed' ? 'Paying…' : 'Declining…';
     try {
-      await api('/api/dev/test-payments', { method: 'POST', body: { orderId, outcome }, headers: { 'X-Tracking-Token': token } });
+      await api(`/api/orders/${encodeURIComponent(orderId)}/test-payments`, { method: 'POST', body: { outcome } });
       message.textContent = 'Sent as Stripe would send it; waiting for the order to update…';
     } catch (err) {
       message.textContent = `The test payment failed: ${err.message}`;
@@ -250,6 +246,11 @@ function renderHistory() {
   replace(ui.history, list.length ? [h('h2', { id: 'history-title' }, 'History'), h('ol', { class: 'timeline' }, list.map((e) => h('li', {}, h('time', { datetime: e.occurredAt }, when(e.occurredAt)), describe(e))))] : null);
 }
 
+// One field for the whole page life: what the customer typed survives the re-renders each event brings.
+const proof = createProofField({ id: 'cancel-email', emailNeeded: () => order?.access?.emailNeeded !== false });
+// Whether the customer opened "Cancel order": each event re-renders the actions, and must not close it under them.
+let cancelOpen = false;
+
 function renderActions(status) {
   if (!CANCELLABLE.includes(status)) {
     replace(ui.actions);
@@ -257,16 +258,20 @@ function renderActions(status) {
   }
   const message = h('p', { role: 'status' });
   const ask = h('button', { type: 'button', class: 'secondary', id: 'cancel-order' }, 'Cancel order');
-  const confirmBox = h('div', { class: 'actions', hidden: true });
+  const confirmBox = h('div', { class: 'actions', hidden: !cancelOpen });
+  ask.hidden = cancelOpen;
   const yes = h('button', { type: 'button', class: 'danger', id: 'confirm-cancel' }, 'Yes, cancel my order');
   const no = h('button', { type: 'button', class: 'secondary' }, 'Keep my order');
-  confirmBox.append(h('span', {}, status === 'AWAITING_PAYMENT' ? 'Cancel and release the items?' : 'Cancel and refund in full?'), yes, no);
+  proof.update();
+  confirmBox.append(h('span', {}, status === 'AWAITING_PAYMENT' ? 'Cancel and release the items?' : 'Cancel and refund in full?'), proof.node, yes, no);
   ask.addEventListener('click', () => {
+    cancelOpen = true;
     confirmBox.hidden = false;
     ask.hidden = true;
     no.focus();
   });
   no.addEventListener('click', () => {
+    cancelOpen = false;
     confirmBox.hidden = true;
     ask.hidden = false;
     ask.focus();
@@ -274,11 +279,17 @@ function renderActions(status) {
   yes.addEventListener('click', async () => {
     yes.disabled = true;
     try {
-      order = await api(`/api/orders/${encodeURIComponent(orderId)}/cancel`, { method: 'POST', body: {}, headers: { 'X-Tracking-Token': token } });
+      const body = proof.needed() ? { email: proof.value() } : {};
+      order = await api(`/api/orders/${encodeURIComponent(orderId)}/cancel`, { method: 'POST', body });
       message.textContent = 'Your order is cancelled.';
       render();
     } catch (err) {
-      message.textContent = err instanceof ApiError && err.status === 409 ? `It can no longer be cancelled: ${err.message}` : `Cancelling failed: ${err.message}`;
+      if (err instanceof ApiError && err.code === 'PROOF_REQUIRED') {
+        proof.show(err.fields[0]?.message);
+        message.textContent = 'Type the e-mail address you ordered with, then confirm again.';
+      } else {
+        message.textContent = err instanceof ApiError && err.status === 409 ? `It can no longer be cancelled: ${err.message}` : `Cancelling failed: ${err.message}`;
+      }
       yes.disabled = false;
     }
   });
@@ -302,7 +313,8 @@ function render() {
   renderActions(status);
 }
 
-const headers = { 'X-Tracking-Token': token };
+// Same-origin requests carry the order's cookie by themselves.
+const headers = {};
 
 async function refresh() {
   const path = `/api/orders/${encodeURIComponent(orderId)}`;
@@ -346,9 +358,8 @@ function notFound() {
 }
 
 async function start() {
-  if (!token) return notFound();
-  ui.returns = createReturns({ orderId, token, openKeys, onChange: () => refresh().catch(() => {}) });
-  ui.inbox = createInbox({ orderId, token, openKeys });
+  ui.returns = createReturns({ orderId, openKeys, emailNeeded: () => order?.access?.emailNeeded !== false, onChange: () => refresh().catch(() => {}) });
+  ui.inbox = createInbox({ orderId, openKeys });
   const [config] = await Promise.all([api('/api/storefront/config').catch(() => ({ payments: { mode: 'none' } })), refresh().catch((err) => Promise.reject(err)), refreshInbox()]);
   paymentMode = config.payments;
   replace(
@@ -363,7 +374,6 @@ async function start() {
   render();
   window.DyOrderStream.open({
     url: `/api/orders/${encodeURIComponent(orderId)}/stream`,
-    headers: { 'X-Tracking-Token': token },
     onEvent(event) {
       events.set(event.id, event);
       render();

@@ -5,7 +5,7 @@
  *   <script>
  *     const stream = DyOrderStream.open({
  *       url: '/api/orders/' + orderId + '/stream',
- *       headers: { 'X-Tracking-Token': trackingToken },      // admins: url '/api/admin/stream', { Authorization: 'Bearer …' }
+ *       headers: { 'X-Tracking-Token': trackingToken },      // admins: url '/api/admin/stream' with the session cookie, or { Authorization: 'Bearer <API key>' }
  *       onEvent: (event) => render(event),                   // { id, seq, orderNumber, type, fromStatus, toStatus, actor, reason, data, occurredAt }
  *       onState: (state, info) => showBanner(state, info),   // 'connecting' | 'open' | 'waiting' (info.delayMs) | 'closed'
  *       onError: (err) => console.warn(err),                 // a refusal that retrying cannot fix (err.status 400/401/403/404)
@@ -21,7 +21,8 @@
  *
  * The server answers each event as `id: <n>`, `event: order`, `data: <JSON>`; a customer's stream starts
  * with the order's whole history, an admin's with what happens next (pass `lastEventId` to resume).
- * A plain EventSource works too, with the token in the query (`?token=`, also for the admin stream) and
+ * The server ends every stream after SSE_MAX_LIFETIME; this helper then reconnects with `Last-Event-ID`, so
+ * nothing is missed. A plain EventSource works for a customer's stream too, with the token in the query and
  * `source.addEventListener('order', (m) => render(JSON.parse(m.data)))`; `?lastEventId=` sets where a
  * first connect starts.
  * Also loadable in Node 20 (`require('.../orderStream.js').open({...})`, absolute `url`).

@@ -387,7 +387,7 @@ function refresh(force = false) {
 
 function follow() {
   window.DyOrderStream.open({
-    url: '/api/admin/stream',
+    url: '/api/staff/stream',
     onEvent(event) {
       if (event.orderNumber === orderId) refresh();
     },

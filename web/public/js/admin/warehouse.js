@@ -293,7 +293,7 @@ function refreshSoon() {
 let poll;
 function follow() {
   window.DyOrderStream.open({
-    url: '/api/admin/stream',
+    url: '/api/staff/stream',
     onEvent: refreshSoon,
     onState(state) {
       live.dataset.state = state;

@@ -1,6 +1,7 @@
 // Returns after delivery: the customer's returns with their label and refund, and the form that asks for one.
 import { api, ApiError, carrierName, h, money, replace, showFieldErrors, statusText } from '../lib/api.js';
 import { lineText, trackingHistory } from './parcels.js';
+import { createProofField } from './proof.js';
 
 const RETURN_STATUS = {
   REQUESTED: 'Requested: preparing your label',
@@ -35,7 +36,8 @@ export function returnable(order) {
  * The returns section. Built once and updated in place: the page re-renders on every live event, and a
  * half-filled form (a chosen quantity, a reason being typed) must survive that.
  */
-export function createReturns({ orderId, token, onChange, openKeys }) {
+export function createReturns({ orderId, onChange, openKeys, emailNeeded }) {
+  const proof = createProofField({ id: 'return-email', emailNeeded });
   const section = h('section', { id: 'returns', 'aria-labelledby': 'returns-title', hidden: true });
   const title = h('h2', { id: 'returns-title' }, 'Returns');
   const windowNote = h('div', { id: 'return-window' });
@@ -51,6 +53,7 @@ export function createReturns({ orderId, token, onChange, openKeys }) {
     h('p', { class: 'muted' }, 'Choose what you are sending back and tell us why. The return label appears here once the carrier issues it, and we refund the items as paid when they reach us.'),
     linesBox,
     h('div', { class: 'field' }, h('label', { for: 'return-reason' }, 'Why are you returning them?'), reason, h('p', { class: 'hint', id: 'return-reason-hint' }, 'A few words, e.g. "too small" or "not the colour I expected".')),
+    proof.node,
     message,
     submit,
   );
@@ -83,7 +86,8 @@ export function createReturns({ orderId, token, onChange, openKeys }) {
     submit.disabled = true;
     try {
       // The API is the judge of every rule (a reason, at least one line, how many are left): its words are shown.
-      const answer = await api(`/api/orders/${encodeURIComponent(orderId)}/returns`, { method: 'POST', body: { lines, reason: reason.value }, headers: { 'X-Tracking-Token': token } });
+      const body = { lines, reason: reason.value, ...(proof.needed() ? { email: proof.value() } : {}) };
+      const answer = await api(`/api/orders/${encodeURIComponent(orderId)}/returns`, { method: 'POST', body });
       reason.value = '';
       for (const s of linesBox.querySelectorAll('select')) s.value = '0';
       justRequested = answer.return.returnNo;
@@ -99,6 +103,9 @@ export function createReturns({ orderId, token, onChange, openKeys }) {
         if (left.length) replace(message, h('p', { class: 'notice bad' }, left.map((f) => `${f.field}: ${f.message}`).join('; ')));
         describeReason();
         form.querySelector('[aria-invalid="true"]')?.focus();
+      } else if (err instanceof ApiError && err.code === 'PROOF_REQUIRED') {
+        proof.show(err.fields[0]?.message);
+        replace(message, h('p', { class: 'notice bad', role: 'alert' }, 'Type the e-mail address you ordered with, then request the return again.'));
       } else if (err instanceof ApiError && err.status === 409) {
         // "line 2: only 1 can still be returned" belongs next to that line's choice.
         const m = /^line (\d+)\b/.exec(err.message);
@@ -176,7 +183,7 @@ export function createReturns({ orderId, token, onChange, openKeys }) {
             {},
             h(
               'a',
-              { class: r.status === 'REFUNDED' ? 'return-label' : 'button secondary return-label', href: `/api/orders/${encodeURIComponent(orderId)}/returns/${r.returnNo}/label.pdf?token=${encodeURIComponent(token)}`, download: `return-${orderId}-${r.returnNo}.pdf` },
+              { class: r.status === 'REFUNDED' ? 'return-label' : 'button secondary return-label', href: `/api/orders/${encodeURIComponent(orderId)}/returns/${r.returnNo}/label.pdf`, download: `return-${orderId}-${r.returnNo}.pdf` },
               r.status === 'REFUNDED' ? 'Return label (PDF)' : 'Download the return label (PDF)',
             ),
           )
@@ -186,6 +193,7 @@ export function createReturns({ orderId, token, onChange, openKeys }) {
   }
 
   function update(nextOrder, nextRecords) {
+    proof.update();
     order = nextOrder;
     records = nextRecords || [];
     const returns = order?.returns || [];
