@@ -36,9 +36,11 @@ function expectFields(res: { status: number; body: any }, fields: string[]) {
 }
 
 async function newOrder() {
-  const res = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]));
+  const body = checkoutBody([{ sku, quantity: 1 }]);
+  const res = await sys.http.post('/api/checkout', body);
   expect(res.status).toBe(201);
-  return res.body;
+  // The e-mail typed again is the customer's proof for a change (cancel, returns).
+  return { ...res.body, email: body.email as string };
 }
 
 describe('checkout', () => {
@@ -72,12 +74,12 @@ describe('checkout', () => {
 describe('customer cancel', () => {
   test('a NUL in the note is a 400; the order is unchanged and can still be cancelled', async () => {
     const order = await newOrder();
-    const res = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { note: `changed my mind${NUL}` });
+    const res = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { note: `changed my mind${NUL}`, email: order.email });
     expectFields(res, ['note']);
     const still = await orderStatus(sys, order);
     expect(still.status).toBe('AWAITING_PAYMENT');
     expect(await availableOf(sys.ctx, sku)).toBeLessThan(20);
-    const ok = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { note: 'changed my mind\nsorry' });
+    const ok = await sys.http.post(`/api/orders/${order.orderId}/cancel?token=${order.trackingToken}`, { note: 'changed my mind\nsorry', email: order.email });
     expect(ok.status).toBe(200);
     await waitForStatus(sys, order, 'CANCELLED');
   });
@@ -86,10 +88,10 @@ describe('customer cancel', () => {
 describe('returns', () => {
   test('a NUL in the reason is a 400 (the customer route and the admin route)', async () => {
     const order = await newOrder();
-    const body = { lines: [{ lineNo: 1, quantity: 1 }], reason: `too small${NUL}` };
+    const body = { lines: [{ lineNo: 1, quantity: 1 }], reason: `too small${NUL}`, email: order.email };
     expectFields(await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, body), ['reason']);
     expectFields(await sys.http.post(`/api/admin/orders/${order.orderId}/returns`, { ...body, actor: 'ops' }, admin()), ['reason']);
-    expectFields(await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1, refundPence: 1 }], reason: 'too small' }), ['lines.0.refundPence']);
+    expectFields(await sys.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1, refundPence: 1 }], reason: 'too small', email: order.email }), ['lines.0.refundPence']);
   });
 });
 
