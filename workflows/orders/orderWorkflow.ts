@@ -468,18 +468,20 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     }
   }
 
-  /** Ends the order, then keeps listening only long enough to refund money that raced the cancellation. */
+  /**
+   * Ends the order. A success can still arrive while the last task completes: the server then refuses the
+   * completion and the retried task sees the signal, so the order looks again after every wait and closes only
+   * when no money is left to give back and every message owed is sent (or recorded as failed).
+   */
   async function finish(): Promise<OrderView> {
-    await refundLatePayments();
-    await condition(allHandlersFinished);
-    await refundLatePayments();
-    // Every message owed is sent (or recorded as failed) before the order's history closes.
-    for (let settled = 0; settled < pendingSends.length; ) {
+    for (let settled = 0; ; ) {
+      await refundLatePayments();
+      await condition(allHandlersFinished);
       const batch = pendingSends.slice(settled);
+      if (batch.length === 0 && latePayments.length === 0) return state;
       settled = pendingSends.length;
       await Promise.all(batch);
     }
-    return state;
   }
 
   async function cancelUnpaid(reason: CancelReason, actor: string, note?: string): Promise<OrderView> {
