@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { text } from '../lib/text';
 import { addressSchema, carrierNameSchema } from '../activities/shipping/carrier';
 import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES, SERVICE_LEVELS } from '../workflows/orders/definitions';
 
@@ -16,8 +17,15 @@ export const shippingOptionSchema = z
   .enum(SERVICE_LEVELS, { error: `must be one of ${SERVICE_LEVELS.join(', ')}` })
   .openapi('ShippingOption', { description: 'Service level; each is priced by POST /api/shipping/quotes for the destination and basket' });
 
-export const checkoutItemSchema = z.object({
-  sku: z.string().trim().min(1, 'is required').max(100, 'is too long'),
+/** Every text input: trimmed, capped, no control characters (lib/text.ts). */
+export const emailSchema = text({ max: 254, maxMessage: 'is too long', required: 'is required' }).toLowerCase().email('must be an email address');
+/** Who did it, for machine clients; a staff session names its own member instead. */
+export const actorSchema = text({ min: 1, max: 100 });
+/** Free-text notes on an action: may span lines. */
+export const noteSchema = text({ max: 500, maxMessage: 'is too long', multiline: true });
+
+export const checkoutItemSchema = z.strictObject({
+  sku: text({ min: 1, minMessage: 'is required', max: 100, maxMessage: 'is too long', required: 'is required' }),
   quantity: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20 per line'),
 });
 
@@ -25,11 +33,9 @@ export const checkoutRequestSchema = registry.register(
   'CheckoutRequest',
   z.strictObject(
     {
-      email: z.string({ error: 'is required' }).trim().toLowerCase().max(254, 'is too long').email('must be an email address'),
-      name: z.string({ error: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
-      phone: z
-        .string()
-        .trim()
+      email: emailSchema,
+      name: text({ min: 1, minMessage: 'is required', max: 200, maxMessage: 'is too long', required: 'is required' }),
+      phone: text({ max: 30 })
         .regex(/^\+?[0-9][0-9 ()-]{6,19}$/, 'must be a phone number such as +44 7700 900123')
         .optional(),
       items: z.array(checkoutItemSchema, { error: 'is required' }).min(1, 'must contain at least one item').max(50, 'must contain at most 50 lines'),
@@ -84,11 +90,11 @@ export const errorSchema = registry.register(
 );
 
 /** The order's e-mail typed again: a customer's proof for a change (api/orders/access.ts); compared, never stored. */
-export const proofEmailSchema = z.string().max(254, 'is too long').optional();
+export const proofEmailSchema = text({ max: 254, maxMessage: 'is too long' }).optional();
 
-export const cancelRequestSchema = z.object({ note: z.string().max(500, 'is too long').optional(), email: proofEmailSchema }).strict();
+export const cancelRequestSchema = z.object({ note: noteSchema.optional(), email: proofEmailSchema }).strict();
 
-export const parcelSchema = z.object({
+export const parcelSchema = z.strictObject({
   weightGrams: z.number().int('must be whole grams').min(1, 'must be positive').max(30_000, 'must be at most 30 kg'),
   // Which order lines went into the parcel; required as soon as the order ships as more than one.
   lines: z
@@ -97,10 +103,10 @@ export const parcelSchema = z.object({
     .optional(),
 });
 // `by` and `actor` name the person for machine clients; a staff session names its own member instead.
-export const pickedRequestSchema = z.object({ by: z.string().trim().min(1, 'must not be empty').max(100).optional() }).strict();
+export const pickedRequestSchema = z.object({ by: actorSchema.optional() }).strict();
 export const packedRequestSchema = z
   .object({
-    by: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+    by: actorSchema.optional(),
     parcels: z
       .array(parcelSchema)
       .min(1, 'must list at least one parcel')
@@ -109,19 +115,29 @@ export const packedRequestSchema = z
   })
   .strict();
 export const resolveRequestSchema = z
-  .object({ actor: z.string().trim().min(1, 'must not be empty').max(100).optional(), note: z.string().max(500).optional() })
+  .object({ actor: actorSchema.optional(), note: noteSchema.optional() })
   .strict();
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date');
+// PostgreSQL's timestamptz stops at year 294276 and JavaScript's Date at 275760: a 4-digit year keeps both
+// well inside, so an extreme date is the client's mistake (400), not a database error (500).
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const isoDate = z
+  .string()
+  .max(40, 'must be an ISO 8601 date such as 2026-11-25')
+  .regex(ISO_DATE, { message: 'must be an ISO 8601 date such as 2026-11-25 or 2026-11-25T10:00:00Z', abort: true })
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a calendar date');
 export const adminOrderListQuerySchema = z
   .object({
     status: orderStatusSchema.optional(),
-    email: z.string().trim().toLowerCase().email('must be an email address').optional(),
+    email: emailSchema.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     attention: z.enum(['true', 'false']).optional(),
     carrier: carrierNameSchema.optional(),
     limit: z.coerce.number().int().min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
-    offset: z.coerce.number().int().min(0, 'must not be negative').default(0),
+    offset: z.coerce.number().int().min(0, 'must not be negative').max(1_000_000, 'must be at most 1000000').default(0),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.from && q.to && Date.parse(q.to) < Date.parse(q.from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  });

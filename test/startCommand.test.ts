@@ -78,7 +78,7 @@ test('a contract-only client buys, pays and watches the order reach DELIVERED; a
   };
 
   const order = await buy();
-  const paid = await signAndSend('payment_intent.succeeded', { id: order.payment.paymentIntentId, object: 'payment_intent', amount: order.totalPence, amount_received: order.totalPence, metadata: { orderId: order.orderId } });
+  const paid = await signAndSend('payment_intent.succeeded', { id: order.payment.paymentIntentId, object: 'payment_intent', amount: order.totalPence, amount_received: order.totalPence, currency: 'gbp', metadata: { orderId: order.orderId } });
   expect(paid.status).toBe(200);
   const delivered = await waitFor('DELIVERED', async () => {
     const o = await api.get(`/api/orders/${order.orderId}?token=${order.trackingToken}`);
@@ -92,7 +92,7 @@ test('a contract-only client buys, pays and watches the order reach DELIVERED; a
   const before = (await api.get('/api/products')).body.products.find((p: any) => p.sku === product.sku).available;
   const unpaid = await buy();
   expect((await api.get('/api/products')).body.products.find((p: any) => p.sku === product.sku).available).toBe(before - 1);
-  await signAndSend('payment_intent.payment_failed', { id: unpaid.payment.paymentIntentId, object: 'payment_intent', amount: unpaid.totalPence, amount_received: 0, metadata: { orderId: unpaid.orderId }, last_payment_error: { message: 'Your card was declined.' } });
+  await signAndSend('payment_intent.payment_failed', { id: unpaid.payment.paymentIntentId, object: 'payment_intent', amount: unpaid.totalPence, amount_received: 0, currency: 'gbp', metadata: { orderId: unpaid.orderId }, last_payment_error: { message: 'Your card was declined.' } });
   await waitFor('the failed order to be cancelled', async () => (await api.get(`/api/orders/${unpaid.orderId}?token=${unpaid.trackingToken}`)).body.status === 'CANCELLED', { timeoutMs: 30_000 });
   expect((await api.get('/api/products')).body.products.find((p: any) => p.sku === product.sku).available).toBe(before);
 

@@ -3,6 +3,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../lib/config';
 import { temporalInterceptors, temporalWorkflowSinks } from '../lib/tracing';
 import { createDataConverter } from '../temporal-config/dataConverter';
+import { dataRejectionInterceptor } from './dataRejection';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -32,6 +33,7 @@ function workerVersioning(config: Config): Pick<WorkerOptions, 'workerDeployment
 
 /** One worker hosts every order workflow and activity on the store's task queue. */
 export function createOrderWorker(o: OrderWorkerOptions): Promise<Worker> {
+  const tracing = temporalInterceptors(o.deps.config).worker ?? {};
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -40,7 +42,7 @@ export function createOrderWorker(o: OrderWorkerOptions): Promise<Worker> {
     activities: createActivities(o.deps),
     dataConverter: createDataConverter(o.deps.config),
     ...workerVersioning(o.deps.config),
-    interceptors: temporalInterceptors(o.deps.config).worker,
+    interceptors: { ...tracing, activity: [...(tracing.activity ?? []), dataRejectionInterceptor] },
     sinks: temporalWorkflowSinks(o.deps.config),
     // In-flight activities get this long to finish on shutdown; after it, Temporal hands them to another worker.
     shutdownGraceTime: o.shutdownGraceTime ?? '20s',

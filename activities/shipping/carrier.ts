@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../lib/text';
 
 /** One vocabulary for every carrier, after Shopify's FulfillmentEventStatus (plus RETURNED_TO_SENDER). */
 export const TRACKING_STATUSES = [
@@ -22,15 +23,16 @@ export type CarrierName = z.infer<typeof carrierNameSchema>;
 export const trackingStatusSchema = z.enum(TRACKING_STATUSES);
 export type TrackingStatus = z.infer<typeof trackingStatusSchema>;
 
-export const addressSchema = z.object({
-  line1: z.string().trim().min(1, 'is required').max(200),
-  line2: z.string().trim().max(200).optional(),
-  city: z.string().trim().min(1, 'is required').max(100),
-  postcode: z.string().trim().min(2, 'is too short').max(16),
+// Strict: an unknown key in an address is a mistake the client should hear about, not data we drop.
+export const addressSchema = z.strictObject({
+  line1: text({ min: 1, minMessage: 'is required', max: 200, required: 'is required' }),
+  line2: text({ max: 200 }).optional(),
+  city: text({ min: 1, minMessage: 'is required', max: 100, required: 'is required' }),
+  postcode: text({ min: 2, minMessage: 'is too short', max: 16, required: 'is required' }),
   country: z
-    .string()
+    .string({ error: 'is required' })
     .trim()
-    .length(2, 'must be an ISO 3166-1 alpha-2 code such as GB')
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as GB')
     .transform((c) => c.toUpperCase()),
 });
 export type Address = z.infer<typeof addressSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 // Side effect first: api/schemas.ts extends zod with .openapi(), which the schemas below use.
-import '../schemas';
+import { actorSchema } from '../schemas';
+import { text } from '../../lib/text';
 
 /** SKUs are ours (e.g. DY-HEAVYWEIGHT-TEE-BLACK-M); anything else cannot name one, so it is a 400, not a 404. */
 export const skuParamSchema = z.string().trim().min(1, 'is required').max(100, 'is too long').regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a SKU (letters, digits, ".", "_", "-")');
@@ -16,16 +17,16 @@ export const stockAdjustmentRequestSchema = z
       .min(-100_000, 'must be at least -100000')
       .max(100_000, 'must be at most 100000')
       .refine((n) => n !== 0, 'must not be zero'),
-    reason: z.string({ error: 'is required: why the stock changes (it goes in the ledger)' }).trim().min(3, 'must say why, in at least 3 characters').max(200, 'must be at most 200 characters'),
+    reason: text({ required: 'is required: why the stock changes (it goes in the ledger)', min: 3, minMessage: 'must say why, in at least 3 characters', max: 200, multiline: true }),
     // Machine clients (the bearer token) name themselves; a staff session is recorded as its member.
-    actor: z.string().trim().min(1, 'must not be empty').max(100, 'is too long').optional(),
+    actor: actorSchema.optional(),
   })
   .openapi('StockAdjustmentRequest');
 
 export const priceChangeRequestSchema = z
   .strictObject({
     pricePence: z.number({ error: 'is required: the new price in pence, VAT included' }).int('must be whole pence').min(1, 'must be positive').max(10_000_000, 'must be at most 10000000 (£100,000)'),
-    actor: z.string().trim().min(1, 'must not be empty').max(100, 'is too long').optional(),
+    actor: actorSchema.optional(),
   })
   .openapi('PriceChangeRequest');
 

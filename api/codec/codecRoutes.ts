@@ -40,7 +40,7 @@ const CODEC_BODY_LIMIT = '8mb';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 const wirePayloadSchema = z.object({
-  metadata: z.record(z.string(), base64).nullish(),
+  metadata: z.record(z.string().max(200), base64).nullish(),
   data: base64.nullish(),
 });
 export const codecRequestSchema = z.object({ payloads: z.array(wirePayloadSchema).max(10_000, 'at most 10000 payloads per request') });

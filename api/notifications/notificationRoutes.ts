@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { text } from '../../lib/text';
 import { resendNotificationWorkflow } from '../../workflows/notifications/resendNotificationWorkflow';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
@@ -20,7 +21,7 @@ export const preferencesSchema = z
 const listQuerySchema = z
   .object({
     status: z.enum(['pending', 'sent', 'failed', 'bounced', 'skipped']).optional(),
-    orderId: z.string().max(40).optional(),
+    orderId: text({ max: 40 }).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();

@@ -9,7 +9,7 @@ import { accessLinkWorkflow, accessLinkWorkflowId } from '../../workflows/access
 import { actorFor, requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
-import { errorSchema, orderIdSchema, registry } from '../schemas';
+import { actorSchema, errorSchema, noteSchema, orderIdSchema, registry } from '../schemas';
 import { callTemporal } from '../temporal';
 import { authoriseOrder, createCustomerSession, createOrderSession, findOrderCredential, revokeOrderAccess, type SessionSource, setCustomerCookie, setOrderCookies } from './access';
 
@@ -59,10 +59,10 @@ export function orderPageExchange(ctx: ApiContext): RequestHandler {
 const revokeSchema = registry.register(
   'AccessRevoke',
   z.strictObject({
-    actor: z.string().trim().min(1, 'must name who is acting').max(100, 'is too long').optional(),
+    actor: actorSchema.optional(),
     // Always a fresh link unless staff say otherwise (e.g. the mailbox itself is compromised).
     rotate: z.boolean({ error: 'must be true or false' }).default(true),
-    note: z.string().trim().max(500, 'is too long').optional(),
+    note: noteSchema.optional(),
   }),
 );
 

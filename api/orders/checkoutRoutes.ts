@@ -152,6 +152,8 @@ export function checkoutRoutes(ctx: ApiContext): Router {
     } else if (result.status === 'OUT_OF_STOCK') {
       const names = result.shortLines.map((l) => `${l.sku} (wanted ${l.requested}, ${l.available} left)`).join(', ');
       throw new HttpError(409, 'OUT_OF_STOCK', `not enough stock for ${names}`, { orderId: orderNumber, shortLines: result.shortLines });
+    } else if (result.status === 'NEEDS_ATTENTION') {
+      throw new HttpError(422, 'DATA_REJECTED', result.message, { orderId: orderNumber });
     } else {
       throw new HttpError(503, 'PAYMENT_UNAVAILABLE', result.message, { orderId: orderNumber });
     }

@@ -3,6 +3,7 @@ import { recordOrderEvent } from '../../activities/orders/recordOrderEvent';
 import { latePaymentRefundWorkflow, latePaymentWorkflowId } from '../../workflows/payments/latePaymentRefundWorkflow';
 import { disputeSignal, orderWorkflowId, paymentSignal, refundSignal } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';
+import { orderIdSchema } from '../schemas';
 import { isWorkflowGone } from '../temporal';
 
 export interface EventOutcome {
@@ -14,9 +15,14 @@ export interface EventOutcome {
 
 const idOf = (v: string | { id: string } | null | undefined): string | undefined => (typeof v === 'string' ? v : (v?.id ?? undefined));
 
-/** The order behind a payment: the intent's metadata when Stripe sent it, else our payments table. */
+/**
+ * The order behind a payment: the intent's metadata when it names one of our orders, else our payments
+ * table. Metadata is whatever whoever created the intent wrote: a name that is no order of ours is ignored
+ * rather than signalled (or refunded against an order that does not exist).
+ */
 async function orderFor(ctx: ApiContext, paymentIntentId: string | undefined, metadata?: Stripe.Metadata | null): Promise<string | undefined> {
-  if (metadata?.orderId) return metadata.orderId;
+  const named = metadata?.orderId;
+  if (named && orderIdSchema.safeParse(named).success && (await ctx.db('orders').where({ order_number: named }).first('order_number'))) return named;
   if (!paymentIntentId) return undefined;
   const row = await ctx.db('payments').where({ payment_intent_id: paymentIntentId }).first('order_number');
   return row?.order_number;
@@ -47,7 +53,8 @@ export async function applyStripeEvent(ctx: ApiContext, event: Stripe.Event): Pr
       const outcome = event.type === 'payment_intent.succeeded' ? 'succeeded' : event.type === 'payment_intent.payment_failed' ? 'failed' : 'canceled';
       const amountPence = outcome === 'succeeded' ? intent.amount_received || intent.amount : intent.amount;
       const delivered = await signalOrder(orderNumber, (h) =>
-        h.signal(paymentSignal, { eventId: event.id, outcome, paymentIntentId: intent.id, amountPence, message: intent.last_payment_error?.message ?? undefined }),
+        // The workflow applies a success only if intent, amount and currency are the ones it opened.
+        h.signal(paymentSignal, { eventId: event.id, outcome, paymentIntentId: intent.id, amountPence, currency: intent.currency ?? '', message: intent.last_payment_error?.message ?? undefined }),
       );
       if (delivered) return { status: 'processed', orderNumber, paymentIntentId: intent.id, detail: `payment ${outcome} signalled` };
       if (outcome !== 'succeeded') return { status: 'ignored', orderNumber, paymentIntentId: intent.id, detail: 'order already finished' };

@@ -1,11 +1,32 @@
 import express, { Router } from 'express';
 import type Stripe from 'stripe';
+import { z } from 'zod';
+import { unstorablePaths } from '../../lib/controlCharacters';
+import { text } from '../../lib/text';
 import { logger } from '../../lib/logger';
 import { webhookEvents } from '../../lib/metrics';
 import type { ApiContext } from '../context';
-import { HttpError } from '../errors';
+import { fieldProblems, HttpError, validationError } from '../errors';
 import { isTemporalUnavailable } from '../temporal';
 import { applyStripeEvent, type EventOutcome } from './stripeEvents';
+
+/** What the route relies on in a verified event; the rest is Stripe's and kept as it came. */
+const stripeEventSchema = z.looseObject({
+  id: text({ min: 1, max: 255, required: 'is required: the Stripe event id' }),
+  type: text({ min: 1, max: 255, required: 'is required: the Stripe event type' }),
+  data: z.looseObject({ object: z.looseObject({}, { error: 'is required: the event object' }) }, { error: 'is required' }),
+});
+
+/**
+ * A signature proves Stripe (or whoever holds our secret) sent it, not that it can be stored: PostgreSQL's
+ * jsonb refuses \u0000 and lone surrogates, and an event without an id cannot be deduplicated.
+ */
+function assertStorable(event: unknown): void {
+  const parsed = stripeEventSchema.safeParse(event);
+  const problems = parsed.success ? [] : fieldProblems(parsed.error);
+  for (const path of unstorablePaths(event).slice(0, 10)) problems.push({ field: path, message: 'must not contain \\u0000 or unpaired surrogates (PostgreSQL cannot store them)' });
+  if (problems.length > 0) throw validationError(problems);
+}
 
 /**
  * Applies a recorded event and notes the outcome on its row. An outage leaves the row `failed` with the
@@ -47,6 +68,12 @@ export function webhookRoutes(ctx: ApiContext): Router {
     } catch (err) {
       webhookEvents.inc({ type: 'unknown', outcome: 'bad_signature' });
       throw new HttpError(400, 'SIGNATURE_INVALID', `Stripe-Signature: ${(err as Error).message}`);
+    }
+    try {
+      assertStorable(event);
+    } catch (err) {
+      webhookEvents.inc({ type: 'unknown', outcome: 'invalid' });
+      throw err;
     }
 
     const inserted = await ctx.db('webhook_events')

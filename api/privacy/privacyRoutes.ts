@@ -9,6 +9,7 @@ import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';
 import { corsPolicy } from '../security/cors';
 import { securityHeaders } from '../security/headers';
+import { actorSchema, emailSchema } from '../schemas';
 import { callTemporal, isWorkflowGone } from '../temporal';
 
 const log = rootLogger.child({ component: 'privacy' });
@@ -17,9 +18,9 @@ export const ERASE_PATH = '/api/admin/customers/erase';
 
 export const erasureRequestSchema = z
   .object({
-    email: z.string({ error: 'is required' }).trim().toLowerCase().max(254, 'is too long').email('must be an email address'),
+    email: emailSchema,
     /** Who asked for it on our side (an admin's name), for the audit row. Never the customer. */
-    by: z.string().trim().min(1, 'must not be empty').max(100, 'is too long').optional(),
+    by: actorSchema.optional(),
   })
   .strict();
 

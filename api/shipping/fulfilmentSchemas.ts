@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { carrierNameSchema } from '../../activities/shipping/carrier';
 import { ATTENTION_ACTIONS } from '../../workflows/orders/definitions';
-import { errorSchema, registry } from '../schemas';
+import { actorSchema, errorSchema, noteSchema, registry } from '../schemas';
+import { text } from '../../lib/text';
 
-const actor = z.string().trim().min(1, 'must not be empty').max(100).optional();
-const note = z.string().max(500, 'is too long').optional();
+const actor = actorSchema.optional();
+const note = noteSchema.optional();
 
 export const attentionActionSchema = registry.register(
   'AttentionAction',
@@ -26,9 +27,9 @@ export const returnRequestSchema = registry.register(
       .min(1, 'must name at least one line')
       .max(50)
       .refine((ls) => new Set(ls.map((l) => l.lineNo)).size === ls.length, 'must name each line once'),
-    reason: z.string().trim().min(3, 'must say why, in a few words').max(500, 'is too long'),
+    reason: text({ min: 3, minMessage: 'must say why, in a few words', max: 500, maxMessage: 'is too long', multiline: true, required: 'is required: why the lines come back' }),
     // The customer's proof for the change (api/orders/access.ts); staff routes ignore it.
-    email: z.string().max(254, 'is too long').optional(),
+    email: text({ max: 254, maxMessage: 'is too long' }).optional(),
     actor,
   }),
 );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CARRIER_NAMES, TRACKING_STATUSES } from '../../activities/shipping/carrier';
 import { SHIPMENT_EXCEPTIONS } from '../../workflows/shipping/definitions';
-import { registry } from '../schemas';
+import { emailSchema, registry } from '../schemas';
 
 /** Statuses a parcel row can hold: ours around the carriers' vocabulary (see db/migrations/…_shipping.ts). */
 export const SHIPMENT_STATUSES = ['PENDING', ...TRACKING_STATUSES, 'REJECTED', 'CANCELLED', 'REPLACED', 'REFUNDED'] as const;
@@ -48,7 +48,7 @@ export const shipmentSearchQuerySchema = z
         .max(64, 'must be at most 64 characters')
         .regex(/^[A-Za-z0-9-]+$/, 'may contain only letters, digits and -'),
     ),
-    email: optional(z.string().trim().toLowerCase().email('must be an email address')),
+    email: optional(emailSchema),
     carrier: optional(enumOf(DASHBOARD_CARRIERS)),
     status: optional(enumOf(SHIPMENT_STATUSES)),
     kind: optional(enumOf(['outbound', 'return'] as const)),

@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { text } from '../../lib/text';
 import type { Db } from '../../db/connection';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords';
 import { type StaffRole, staffRoleSchema } from './roles';
 
-export const staffEmailSchema = z.string({ error: 'is required' }).trim().toLowerCase().max(254, 'is too long').email('must be an email address');
+export const staffEmailSchema = text({ max: 254, maxMessage: 'is too long', required: 'is required' }).toLowerCase().email('must be an email address');
+// Passwords keep their exact characters (no trim), but not control characters: no keyboard types them.
+const password = (min: number, minMessage: string) => text({ trim: false, min, minMessage, max: PASSWORD_MAX_LENGTH, maxMessage: 'is too long', required: 'is required' });
 
 export const newStaffSchema = z
   .object({
     email: staffEmailSchema,
-    name: z.string({ error: 'is required' }).trim().min(1, 'is required').max(100, 'is too long'),
+    name: text({ min: 1, minMessage: 'is required', max: 100, maxMessage: 'is too long', required: 'is required' }),
     role: staffRoleSchema,
-    password: z.string({ error: 'is required' }).min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH, 'is too long'),
+    password: password(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`),
   })
   .strict();
 export type NewStaff = z.infer<typeof newStaffSchema>;
@@ -18,7 +21,7 @@ export type NewStaff = z.infer<typeof newStaffSchema>;
 export const loginRequestSchema = z
   .object({
     email: staffEmailSchema,
-    password: z.string({ error: 'is required' }).min(1, 'is required').max(PASSWORD_MAX_LENGTH, 'is too long'),
+    password: password(1, 'is required'),
   })
   .strict();
 

@@ -6,12 +6,12 @@ import type { ApiContext } from '../context';
 import { parse } from '../errors';
 import { sameEmail } from '../orders/access';
 import { startAccessLinkInBackground } from '../orders/accessRoutes';
-import { orderIdSchema } from '../schemas';
+import { emailSchema, orderIdSchema } from '../schemas';
 
 export const trackingLookupSchema = z
   .object({
     orderId: z.string({ error: 'is required' }).trim().toUpperCase().pipe(orderIdSchema),
-    email: z.string({ error: 'is required' }).trim().toLowerCase().max(254, 'is too long').email('must be an email address'),
+    email: emailSchema,
   })
   .strict();
 

@@ -51,6 +51,8 @@ export function announcementsFor(e: AnnouncedEvent): Announcement[] {
   if (e.type === 'return_refunded') return [{ template: 'return_update', audience: 'customer', data: { ...data, returnStatus: 'refunded' } }];
   if (e.type === 'lines_refunded') return [{ template: 'refund_issued', audience: 'customer', data }];
   if (e.type === 'dispute_opened') return [{ template: 'admin_dispute', audience: 'admin', data }];
+  // Flags that do not stop the order, told to admins as any attention case is.
+  if (e.type === 'payment_mismatch' || e.type === 'data_rejected') return [{ template: 'admin_needs_attention', audience: 'admin', data }];
   if (e.type === 'late_payment_refunded') return [{ template: 'refund_issued', audience: 'customer', data }];
   return [];
 }

@@ -34,8 +34,14 @@ export const CANCELLABLE_STATUSES: readonly OrderStatus[] = ['PENDING', 'AWAITIN
 export const CANCEL_REASONS = ['PAYMENT_FAILED', 'PAYMENT_TIMEOUT', 'CUSTOMER_CANCELLED', 'ADMIN_CANCELLED', 'PAYMENT_SETUP_FAILED'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
-export const ATTENTION_REASONS = ['CARRIER_REJECTED', 'DELIVERY_EXCEPTION', 'RETURNED_TO_SENDER', 'STALE', 'DISPUTE', 'PAYMENT_MISMATCH'] as const;
+export const ATTENTION_REASONS = ['CARRIER_REJECTED', 'DELIVERY_EXCEPTION', 'RETURNED_TO_SENDER', 'STALE', 'DISPUTE', 'PAYMENT_MISMATCH', 'DATA_REJECTED'] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
+
+/**
+ * The failure type of an activity whose data the database (a constraint, a data exception) or a schema
+ * refused: retrying cannot help, so it fails at once (workers/dataRejection.ts) and the order goes to a person.
+ */
+export const DATA_REJECTED_FAILURE = 'DataRejected';
 
 /** The customer's delivery promise; the carrier that keeps it is picked by rate (activities/shipping/rates). */
 export const SERVICE_LEVELS = ['standard', 'express', 'next_day'] as const;
@@ -178,13 +184,16 @@ export interface OrderView {
 export type CheckoutResult =
   | { ok: true; status: 'AWAITING_PAYMENT'; totals: OrderTotals; paymentIntentId: string; clientSecret: string }
   | { ok: false; status: 'OUT_OF_STOCK'; shortLines: ShortLine[] }
-  | { ok: false; status: 'CANCELLED'; reason: CancelReason; message: string };
+  | { ok: false; status: 'CANCELLED'; reason: CancelReason; message: string }
+  | { ok: false; status: 'NEEDS_ATTENTION'; reason: 'DATA_REJECTED'; message: string };
 
 export interface PaymentSignal {
   eventId: string;
   outcome: 'succeeded' | 'failed' | 'canceled';
   paymentIntentId: string;
   amountPence: number;
+  /** Stripe's lower-case code; absent in signals sent before the workflow checked it. */
+  currency?: string;
   message?: string;
 }
 

@@ -19,6 +19,8 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
 import type { OrderEventInput } from '../../activities/orders/recordOrderEvent';
 import { type Announcement, announcementsFor } from './announcements';
+import { paymentMismatches } from './paymentRule';
+import { scrubControlCharacters } from '../../lib/controlCharacters';
 import { aggregateStatus, assignParcels, attentionReasonOf, everythingReturned, returnableQuantities, unitsOf } from './parcels';
 import { shipmentWorkflow } from '../shipping/shipmentWorkflow';
 import { type Parcel, shipmentInstructionSignal, type ShipmentUpdate, shipmentUpdateSignal, shipmentWorkflowId } from '../shipping/definitions';
@@ -35,6 +37,7 @@ import {
   type CarrierChoice,
   type CheckoutResult,
   checkoutUpdate,
+  DATA_REJECTED_FAILURE,
   overrideCarrierUpdate,
   type ReturnRequest,
   requestReturnUpdate,
@@ -57,7 +60,35 @@ import {
   type WarehouseSignal,
 } from './definitions';
 
-const NON_RETRYABLE = ['InvalidOrder', 'StripeRejected', 'CarrierRejected'];
+const NON_RETRYABLE = ['InvalidOrder', 'StripeRejected', 'CarrierRejected', DATA_REJECTED_FAILURE];
+/** Every order is charged in pounds; Stripe names currencies in lower case. */
+const ORDER_CURRENCY = 'gbp';
+
+/** The database's (or a schema's) words when an activity failed on its data; undefined for any other failure. */
+function dataRejection(err: unknown): string | undefined {
+  // An activity's failure is its cause; a local activity's may arrive as the failure itself.
+  for (let e = err as { cause?: unknown; type?: string; message?: string } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.type === DATA_REJECTED_FAILURE) return e.message ?? 'the database refused the data';
+  }
+  return undefined;
+}
+
+/** The customer's details without what the database refused, cut to the columns' sizes. */
+function cleanedOrderInput(input: OrderInput): Pick<OrderInput, 'customer' | 'shippingAddress' | 'items'> {
+  const clean = scrubControlCharacters({ customer: input.customer, shippingAddress: input.shippingAddress, items: input.items });
+  const cut = (s: string | undefined, n: number) => (typeof s === 'string' ? s.slice(0, n) : s);
+  return {
+    customer: { email: cut(clean.customer.email, 254) as string, name: cut(clean.customer.name, 200) as string, ...(clean.customer.phone ? { phone: cut(clean.customer.phone, 30) } : {}) },
+    shippingAddress: {
+      ...clean.shippingAddress,
+      line1: cut(clean.shippingAddress.line1, 200) as string,
+      ...(clean.shippingAddress.line2 !== undefined ? { line2: cut(clean.shippingAddress.line2, 200) } : {}),
+      city: cut(clean.shippingAddress.city, 100) as string,
+      postcode: cut(clean.shippingAddress.postcode, 16) as string,
+    },
+    items: clean.items,
+  };
+}
 const WAREHOUSE = 'DY-LDN-1';
 /** Until parcels are weighed per product (shipping issue), auto mode packs at this estimate per item. */
 const ESTIMATED_GRAMS_PER_ITEM = 450;
@@ -126,12 +157,70 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   async function record(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>): Promise<void> {
     eventNo += 1;
-    const recorded = await db.recordOrderEvent({ ...e, orderNumber, eventKey: `wf-${eventNo}` });
+    const eventKey = `wf-${eventNo}`;
+    let written: { event: typeof e; id: number } | undefined;
+    try {
+      written = { event: e, id: (await db.recordOrderEvent({ ...e, orderNumber, eventKey })).id };
+    } catch (err) {
+      const rejected = dataRejection(err);
+      if (rejected === undefined) throw err;
+      written = await recordRefused(e, eventKey, rejected);
+      if (!written) return;
+    }
+    announce(written.event, written.id);
+  }
+
+  function announce(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>, id: number): void {
     if (notificationsOn) {
       for (const announcement of announcementsFor(e)) {
-        pendingSends.push(deliver(recorded.id, announcement).catch((err: Error) => log.error('notification not delivered', { orderId: orderNumber, template: announcement.template, error: err.message })));
+        pendingSends.push(deliver(id, announcement).catch((err: Error) => log.error('notification not delivered', { orderId: orderNumber, template: announcement.template, error: err.message })));
       }
     }
+  }
+
+  /**
+   * An event the database refused (the data came around our schemas): written again under the same key (the
+   * first write never landed) without control characters, then, if even that is refused, as its bare status
+   * change; each at most once, so a refused record can never loop. The order carries on, and an admin is told.
+   */
+  async function recordRefused(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>, eventKey: string, rejected: string): Promise<{ event: typeof e; id: number } | undefined> {
+    const clean = scrubControlCharacters(e);
+    const cut = (s: string | undefined) => (typeof s === 'string' ? s.slice(0, 200) : s);
+    const attempts: Array<typeof e> = [
+      { ...clean, actor: cut(clean.actor) as string, reason: cut(clean.reason), data: { ...(clean.data ?? {}), dataRejected: rejected } },
+      { type: e.type, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: 'system', reason: cut(clean.reason), data: { dataRejected: rejected }, readModel: clean.readModel },
+    ];
+    let written: { event: typeof e; id: number } | undefined;
+    for (const attempt of attempts) {
+      try {
+        written = { event: attempt, id: (await db.recordOrderEvent({ ...attempt, orderNumber, eventKey })).id };
+        break;
+      } catch (err) {
+        if (dataRejection(err) === undefined) throw err;
+      }
+    }
+    if (!written) log.error('order event refused by the database even when cleaned; not recorded', { orderId: orderNumber, type: e.type, error: rejected });
+    const flag = state.attentionReason === undefined;
+    if (flag) {
+      state.attentionReason = 'DATA_REJECTED';
+      state.attentionDetail = rejected;
+      upsertSearchAttributes([{ key: AttentionReasonKey, value: 'DATA_REJECTED' }]);
+    }
+    eventNo += 1;
+    const flagged: Omit<OrderEventInput, 'orderNumber' | 'eventKey'> = {
+      type: 'data_rejected',
+      actor: 'system',
+      reason: 'DATA_REJECTED',
+      data: { detail: rejected, eventType: e.type, recorded: written !== undefined },
+      ...(flag ? { readModel: { attentionReason: 'DATA_REJECTED' } } : {}),
+    };
+    try {
+      announce(flagged, (await db.recordOrderEvent({ ...flagged, orderNumber, eventKey: `wf-${eventNo}` })).id);
+    } catch (err) {
+      if (dataRejection(err) === undefined) throw err;
+      log.error('data_rejected not recorded', { orderId: orderNumber, error: rejected });
+    }
+    return written;
   }
 
   /**
@@ -184,16 +273,62 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     return checkoutResult as CheckoutResult;
   });
 
-  setHandler(paymentSignal, (p) => {
+  setHandler(paymentSignal, async (p) => {
     if (seenEvents.has(p.eventId)) return;
     seenEvents.add(p.eventId);
     if (state.status === 'AWAITING_PAYMENT' && paymentOutcome === undefined && cancelRequest === undefined) {
+      const opened = state.payment as NonNullable<OrderView['payment']>;
+      // Only the payment this order opened pays it: a signed event for another intent, amount or currency does not.
+      const problems =
+        p.outcome === 'succeeded'
+          ? paymentMismatches({ paymentIntentId: opened.paymentIntentId, amountPence: opened.amountPence, currency: ORDER_CURRENCY }, p)
+          : p.paymentIntentId === opened.paymentIntentId
+            ? []
+            : [`PaymentIntent ${p.paymentIntentId} is not the order's ${opened.paymentIntentId}`];
+      if (problems.length > 0) return paymentMismatch(p, problems);
       paymentOutcome = p;
     } else if (p.outcome === 'succeeded' && !(paymentOutcome?.outcome === 'succeeded' && paymentOutcome.paymentIntentId === p.paymentIntentId)) {
       // Money arrived for an order that no longer wants it: refunded before the workflow ends.
       latePayments.push(p);
     }
   });
+
+  const mismatchRefunds = new Set<string>();
+  /**
+   * Recorded for staff, flagged for an admin without stopping the order (like a dispute), and the money given
+   * back once: the key names the order and the intent, so a redelivery or a retry never refunds twice.
+   */
+  async function paymentMismatch(p: PaymentSignal, problems: string[]): Promise<void> {
+    const opened = state.payment as NonNullable<OrderView['payment']>;
+    const detail = problems.join('; ');
+    log.warn('payment refused: it is not the one this order opened', { orderId: orderNumber, paymentIntentId: p.paymentIntentId, detail });
+    if (state.attentionReason === undefined || state.attentionReason === 'PAYMENT_MISMATCH') {
+      state.attentionReason = 'PAYMENT_MISMATCH';
+      state.attentionDetail = detail;
+      upsertSearchAttributes([{ key: AttentionReasonKey, value: 'PAYMENT_MISMATCH' }]);
+    }
+    const moneyMoved = p.outcome === 'succeeded' && p.amountPence > 0;
+    await record({
+      type: 'payment_mismatch',
+      actor: 'stripe',
+      reason: 'PAYMENT_MISMATCH',
+      data: {
+        detail,
+        outcome: p.outcome,
+        paymentIntentId: p.paymentIntentId,
+        amountPence: p.amountPence,
+        currency: p.currency,
+        stripeEventId: p.eventId,
+        expected: { paymentIntentId: opened.paymentIntentId, amountPence: opened.amountPence, currency: ORDER_CURRENCY },
+        refunding: moneyMoved && !mismatchRefunds.has(p.paymentIntentId),
+      },
+      readModel: { attentionReason: state.attentionReason ?? null },
+    });
+    if (!moneyMoved || mismatchRefunds.has(p.paymentIntentId) || refundedIntents.has(p.paymentIntentId)) return;
+    mismatchRefunds.add(p.paymentIntentId);
+    const refund = await acts.refundPayment({ orderNumber, paymentIntentId: p.paymentIntentId, amountPence: p.amountPence, reason: 'PAYMENT_MISMATCH', key: `mismatch-${p.paymentIntentId}` });
+    await record({ type: 'payment_mismatch_refunded', actor: 'system', reason: 'PAYMENT_MISMATCH', data: { paymentIntentId: p.paymentIntentId, amountPence: p.amountPence, currency: p.currency, refundId: refund.refundId } });
+  }
 
   setHandler(refundSignal, async (r) => {
     if (seenEvents.has(r.eventId)) return;
@@ -333,18 +468,20 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     }
   }
 
-  /** Ends the order, then keeps listening only long enough to refund money that raced the cancellation. */
+  /**
+   * Ends the order. A success can still arrive while the last task completes: the server then refuses the
+   * completion and the retried task sees the signal, so the order looks again after every wait and closes only
+   * when no money is left to give back and every message owed is sent (or recorded as failed).
+   */
   async function finish(): Promise<OrderView> {
-    await refundLatePayments();
-    await condition(allHandlersFinished);
-    await refundLatePayments();
-    // Every message owed is sent (or recorded as failed) before the order's history closes.
-    for (let settled = 0; settled < pendingSends.length; ) {
+    for (let settled = 0; ; ) {
+      await refundLatePayments();
+      await condition(allHandlersFinished);
       const batch = pendingSends.slice(settled);
+      if (batch.length === 0 && latePayments.length === 0) return state;
       settled = pendingSends.length;
       await Promise.all(batch);
     }
-    return state;
   }
 
   async function cancelUnpaid(reason: CancelReason, actor: string, note?: string): Promise<OrderView> {
@@ -687,7 +824,41 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   }
 
   // ---- Checkout: price, reserve, open the payment -------------------------------------------------------
-  const recorded = await db.recordOrder(input);
+  let recordedOrder: Awaited<ReturnType<Activities['recordOrder']>> | undefined;
+  let refused: string | undefined;
+  try {
+    recordedOrder = await db.recordOrder(input);
+  } catch (err) {
+    refused = dataRejection(err);
+    if (refused === undefined) throw err;
+  }
+  if (refused !== undefined) {
+    // Started around the API's schemas: keep the order, minus what was refused, where admins look for orders.
+    Object.assign(input, cleanedOrderInput(input));
+    state.customer = { email: input.customer.email, name: input.customer.name };
+    try {
+      recordedOrder = await db.recordOrder(input);
+    } catch (err) {
+      if (dataRejection(err) === undefined) throw err;
+    }
+    checkoutResult = { ok: false, status: 'NEEDS_ATTENTION', reason: 'DATA_REJECTED', message: 'the order could not be recordedOrder as sent; nothing was charged, and our team has been told' };
+    // The admin cancels, or retries with the cleaned details (recordedOrder now, or again if even they were refused).
+    for (;;) {
+      if ((await needsAttention('DATA_REJECTED', refused)) === 'cancel') {
+        const c = pendingCancel();
+        return cancelUnpaid(c.by === 'admin' ? 'ADMIN_CANCELLED' : 'CUSTOMER_CANCELLED', c.actor, c.note);
+      }
+      if (recordedOrder) break;
+      try {
+        recordedOrder = await db.recordOrder(input);
+        break;
+      } catch (err) {
+        refused = dataRejection(err);
+        if (refused === undefined) throw err;
+      }
+    }
+  }
+  const recorded = recordedOrder as NonNullable<typeof recordedOrder>;
   state.lines = recorded.lines;
   state.totals = recorded.totals;
   upsertSearchAttributes([

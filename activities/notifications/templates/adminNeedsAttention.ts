@@ -12,7 +12,12 @@ export const adminNeedsAttention: TemplateDefinition = {
       preheader: `${what}. Retry or cancel it from the admin page.`,
       heading: `${n} needs attention`,
       blocks: [
-        { kind: 'paragraph', text: `${what}${detail ? `: ${detail}` : '.'} The order is paused until someone retries or cancels it.` },
+        {
+          kind: 'paragraph',
+          text: `${what}${detail ? `: ${detail}` : '.'} ${
+            data.attentionReason === 'PAYMENT_MISMATCH' ? 'That payment was not applied (and is refunded if money moved); the order still waits for its own.' : 'The order is paused until someone retries or cancels it.'
+          }`,
+        },
         { kind: 'facts', rows: [['Order', n], ['Reason', data.attentionReason ?? 'unknown'], ...customerFacts(data)] },
         { kind: 'paragraph', text: `Find similar orders in the Temporal UI with OrderStatus="NEEDS_ATTENTION".` },
       ],

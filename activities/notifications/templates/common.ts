@@ -50,7 +50,8 @@ const ATTENTION_WORDS: Record<AttentionReason, string> = {
   RETURNED_TO_SENDER: 'The parcel is being returned to us',
   STALE: 'The carrier has had no news of the parcel for too long',
   DISPUTE: 'The customer disputed the payment',
-  PAYMENT_MISMATCH: 'The amount paid does not match the order total',
+  PAYMENT_MISMATCH: 'A payment did not match the one the order opened (intent, amount or currency)',
+  DATA_REJECTED: 'The database refused some of the order\'s data',
 };
 
 export function attentionWords(reason: AttentionReason | undefined): string {
