@@ -16,9 +16,6 @@ import { planOrderShipment, recordCarrierOverride } from './orders/orderShipping
 import { rateTableFor } from './shipping/rates/loadRateTable';
 import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
-import type { AddressInput } from '../workflows/orders/definitions';
-import type { CarrierAdapter } from './shipping/carrier';
-import { awaitTrackingChange, bookShipment } from './shipping/shipping';
 import { type BookParcelInput, bookParcel, type CarrierLookup, closeShipment, followParcel, markShipmentException, recordTracking } from './shipping/parcels';
 import type { TrackingQuota } from './shipping/trackingQuota';
 import { completeReturn, recordReturn, reserveForReship, restockReturn } from './returns/returns';
@@ -27,8 +24,6 @@ import type { ParcelLine, TrackingEventView } from '../workflows/shipping/defini
 export interface ActivityDeps {
   db: Db;
   stripe: Stripe;
-  /** The sandbox adapter that orders placed before multi-carrier shipping were booked and tracked with. */
-  carrier: CarrierAdapter;
   carriers: CarrierLookup;
   quota?: TrackingQuota;
   redis?: Redis;
@@ -38,7 +33,7 @@ export interface ActivityDeps {
 
 /** Every activity the workers host, closed over their clients; the workflows see only this shape. */
 export function createActivities(deps: ActivityDeps) {
-  const { db, stripe, carrier, redis } = deps;
+  const { db, stripe, redis } = deps;
   const notifyDeps = { db, config: deps.config, channels: deps.channels };
   const alertDeps = { db, redis, config: deps.config, channels: deps.channels };
   const shipmentDeps = { db, carriers: deps.carriers, quota: deps.quota };
@@ -53,12 +48,10 @@ export function createActivities(deps: ActivityDeps) {
     cancelPaymentIntent: (p: { orderNumber: string; paymentIntentId: string }) => cancelPaymentIntent(db, stripe, p),
     refundPayment: (p: { orderNumber: string; paymentIntentId: string; amountPence: number; reason: string; key: string }) => refundPayment(db, stripe, p),
     describePayment: (paymentIntentId: string) => describePayment(db, paymentIntentId),
-    bookShipment: (p: { orderNumber: string; shipmentNo: number; recipientName: string; address: AddressInput; weightGrams: number }) => bookShipment(carrier, p),
     resolveChannels: (p: { orderNumber: string; template: NotificationTemplateName; audience: 'customer' | 'admin' }) => resolveChannels(notifyDeps, p),
     sendNotification: (r: NotificationRequest) => sendNotification(notifyDeps, r),
     markNotificationFailed: (r: NotificationRequest & { error: string }) => markNotificationFailed(notifyDeps, r),
     reopenNotification: (notificationId: number) => reopenNotification(notifyDeps, notificationId),
-    awaitTrackingChange: (p: { trackingNumber: string; knownStatus: string; knownEvents: number; pollIntervalMs: number }) => awaitTrackingChange(carrier, p),
     planOrderShipment: (orderNumber: string) => planOrderShipment(db, orderNumber, shippingDeps),
     recordCarrierOverride: (p: { orderNumber: string; carrier: string; actor: string; note?: string }) => recordCarrierOverride(db, p, shippingDeps),
     bookParcel: (p: BookParcelInput) => bookParcel(shipmentDeps, p),

@@ -3,8 +3,7 @@ import type Stripe from 'stripe';
 import type { ActivityDeps } from '../activities';
 import { createChannels } from '../activities/notifications/channels/channels';
 import { carrierNameSchema } from '../activities/shipping/carrier';
-import { createCarrierRegistry, sandboxCarrierUrl } from '../activities/shipping/carrierRegistry';
-import { SandboxCarrierAdapter } from '../activities/shipping/sandboxCarrier';
+import { createCarrierRegistry } from '../activities/shipping/carrierRegistry';
 import { createTrackingQuota } from '../activities/shipping/trackingQuota';
 import type { Db } from '../db/connection';
 import { type Config, dailyTrackingQuotas } from '../lib/config';
@@ -12,12 +11,10 @@ import { type Config, dailyTrackingQuotas } from '../lib/config';
 /** The clients every activity closes over, wired the same way by the worker process and the tests. */
 export function createActivityDeps(config: Config, db: Db, redis: Redis | undefined, stripe: Stripe): ActivityDeps {
   const registry = createCarrierRegistry(config);
-  const sandbox = new SandboxCarrierAdapter({ baseUrl: sandboxCarrierUrl(config) });
   return {
     db,
     redis,
     stripe,
-    carrier: sandbox,
     carriers: {
       forCarrier: (name) => {
         const known = carrierNameSchema.safeParse(name);

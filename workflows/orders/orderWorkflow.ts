@@ -6,7 +6,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  patched,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -90,8 +89,6 @@ function cleanedOrderInput(input: OrderInput): Pick<OrderInput, 'customer' | 'sh
   };
 }
 const WAREHOUSE = 'DY-LDN-1';
-/** Until parcels are weighed per product (shipping issue), auto mode packs at this estimate per item. */
-const ESTIMATED_GRAMS_PER_ITEM = 450;
 
 /**
  * One customer order, from checkout to the end of its return window. The workflow decides; every side
@@ -110,16 +107,6 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     startToCloseTimeout: '30s',
     retry: { ...retry, nonRetryableErrorTypes: ['ChannelRejected'], maximumAttempts: timings.notificationMaxAttempts ?? 8 },
   });
-  // Orders started before notifications existed replay without them.
-  const notificationsOn = patched('customer-notifications');
-  const pendingSends: Array<Promise<void>> = [];
-  // Orders started before multi-parcel shipping keep their single sandbox parcel on replay.
-  const parcelsOn = patched('shipments-as-children');
-  const tracking = proxyActivities<Activities>({
-    startToCloseTimeout: '30 days',
-    heartbeatTimeout: Math.max(3 * msToNumber(timings.carrierPollInterval), 10_000),
-    retry,
-  });
 
   const state: OrderView = {
     orderNumber,
@@ -135,8 +122,6 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let resolution: AttentionResolution | undefined;
   let picked: WarehouseSignal | undefined;
   let packed: PackedSignal | undefined;
-  let bookingInFlight = false;
-  let shipped = false;
   let eventNo = 0;
   const seenEvents = new Set<string>();
   const latePayments: PaymentSignal[] = [];
@@ -155,7 +140,16 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   // A function, not the variable: handlers set it between awaits, which TypeScript's narrowing cannot see.
   const pendingCancel = (): CancelRequest => cancelRequest ?? { by: 'admin', actor: 'system' };
 
-  async function record(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>): Promise<void> {
+  // One event at a time: a handler's event and the main flow's never run their local activities side by side,
+  // whose finishing order would otherwise decide the order of the history's markers.
+  let recording: Promise<void> = Promise.resolve();
+  function record(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>): Promise<void> {
+    const next = recording.then(() => recordNow(e));
+    recording = next.catch(() => undefined);
+    return next;
+  }
+
+  async function recordNow(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>): Promise<void> {
     eventNo += 1;
     const eventKey = `wf-${eventNo}`;
     let written: { event: typeof e; id: number } | undefined;
@@ -167,13 +161,20 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       written = await recordRefused(e, eventKey, rejected);
       if (!written) return;
     }
-    announce(written.event, written.id);
+    await announce(written.event, written.id);
   }
 
-  function announce(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>, id: number): void {
-    if (notificationsOn) {
-      for (const announcement of announcementsFor(e)) {
-        pendingSends.push(deliver(id, announcement).catch((err: Error) => log.error('notification not delivered', { orderId: orderNumber, template: announcement.template, error: err.message })));
+  /**
+   * The event's messages, delivered here and in order, before the order moves on: nothing runs beside the
+   * main flow, so a replay meets the same commands in the same order. Delivery failures are recorded, never thrown.
+   */
+  async function announce(e: Omit<OrderEventInput, 'orderNumber' | 'eventKey'>, id: number): Promise<void> {
+    for (const announcement of announcementsFor(e)) {
+      try {
+        await deliver(id, announcement);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.error('notification not delivered', { orderId: orderNumber, template: announcement.template, error: (err as Error).message });
       }
     }
   }
@@ -215,7 +216,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       ...(flag ? { readModel: { attentionReason: 'DATA_REJECTED' } } : {}),
     };
     try {
-      announce(flagged, (await db.recordOrderEvent({ ...flagged, orderNumber, eventKey: `wf-${eventNo}` })).id);
+      await announce(flagged, (await db.recordOrderEvent({ ...flagged, orderNumber, eventKey: `wf-${eventNo}` })).id);
     } catch (err) {
       if (dataRejection(err) === undefined) throw err;
       log.error('data_rejected not recorded', { orderId: orderNumber, error: rejected });
@@ -224,24 +225,24 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   }
 
   /**
-   * Sends one event's messages on every channel the customer (or the admins) should get it on, beside the
-   * order's progress rather than in its way. A channel that finally fails is recorded and reported to admins.
+   * Sends one event's messages on every channel the customer (or the admins) should get it on, one channel
+   * after the other. A channel that finally fails is recorded and reported to admins.
    */
-  async function deliver(orderEventId: number, a: Announcement): Promise<void> {
-    const channels = await db.resolveChannels({ orderNumber, template: a.template, audience: a.audience });
-    await Promise.all(
-      channels.map(async (channel) => {
-        const request = { orderNumber, orderEventId, template: a.template, audience: a.audience, channel, data: a.data };
-        try {
-          await notify.sendNotification(request);
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          const error = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
-          await db.markNotificationFailed({ ...request, error });
-          if (a.audience === 'customer') await deliver(orderEventId, { template: 'admin_notification_failed', audience: 'admin', data: { channel, failedTemplate: a.template, error } });
+  async function deliver(orderEventId: number, announcement: Announcement): Promise<void> {
+    const channels = await db.resolveChannels({ orderNumber, template: announcement.template, audience: announcement.audience });
+    for (const channel of channels) {
+      const request = { orderNumber, orderEventId, template: announcement.template, audience: announcement.audience, channel, data: announcement.data };
+      try {
+        await notify.sendNotification(request);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const error = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+        await db.markNotificationFailed({ ...request, error });
+        if (announcement.audience === 'customer') {
+          await deliver(orderEventId, { template: 'admin_notification_failed', audience: 'admin', data: { channel, failedTemplate: announcement.template, error } });
         }
-      }),
-    );
+      }
+    }
   }
 
   /**
@@ -347,9 +348,6 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   // Only workflow code can change its own search attributes: erasure clears CustomerEmail from here.
   setHandler(eraseCustomerSignal, () => {
-    // Behind a patch: a worker of the previous build records the signal without the upsert, and a newer
-    // one replaying that history must not add it.
-    if (!patched('erase-customer')) return;
     state.customer = { email: 'erased', name: 'erased' };
     upsertSearchAttributes([{ key: CustomerEmailKey, value: null }]);
   });
@@ -368,7 +366,6 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     },
     {
       validator: (_o: { carrier: string; actor: string; note?: string }) => {
-        if (!parcelsOn) throw ApplicationFailure.nonRetryable('this order ships with the sandbox carrier only', 'NotOverridable');
         if (isTerminal()) throw ApplicationFailure.nonRetryable(`order is already ${state.status}`, 'NotOverridable');
         if ((state.shipments ?? []).some((sh) => sh.trackingNumber)) throw ApplicationFailure.nonRetryable('a parcel has already been booked: the carrier can no longer change', 'NotOverridable');
       },
@@ -386,7 +383,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     },
     {
       validator: (req) => {
-        if (!parcelsOn || !state.returnWindowEndsAt) throw ApplicationFailure.nonRetryable(`order is ${state.status}: returns open once it is delivered`, 'ReturnRefused');
+        if (!state.returnWindowEndsAt) throw ApplicationFailure.nonRetryable(`order is ${state.status}: returns open once it is delivered`, 'ReturnRefused');
         if (Date.now() >= Date.parse(state.returnWindowEndsAt)) {
           throw ApplicationFailure.nonRetryable(`the return window closed on ${state.returnWindowEndsAt}`, 'ReturnWindowClosed');
         }
@@ -419,7 +416,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         if (isTerminal()) throw ApplicationFailure.nonRetryable(`order is already ${state.status}`, 'NotCancellable');
         const booked = (state.shipments ?? []).some((sh) => sh.trackingNumber);
         const parcelsMoving = handedToCarrier && (booked || state.status !== 'NEEDS_ATTENTION');
-        if (shipped || bookingInFlight || parcelsMoving || !(CANCELLABLE_STATUSES.includes(state.status) || state.status === 'NEEDS_ATTENTION')) {
+        if (parcelsMoving || !(CANCELLABLE_STATUSES.includes(state.status) || state.status === 'NEEDS_ATTENTION')) {
           throw ApplicationFailure.nonRetryable('order has been handed to the carrier: request a return instead', 'NotCancellable');
         }
       },
@@ -444,7 +441,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     {
       validator: (r) => {
         if (state.status !== 'NEEDS_ATTENTION') throw ApplicationFailure.nonRetryable(`order is ${state.status}, not NEEDS_ATTENTION`, 'NotInAttention');
-        const booked = shipped || (state.shipments ?? []).some((sh) => sh.trackingNumber);
+        const booked = (state.shipments ?? []).some((sh) => sh.trackingNumber);
         if (r.action === 'cancel' && booked) throw ApplicationFailure.nonRetryable('order has shipped: it cannot be cancelled', 'NotCancellable');
         if (!handedToCarrier) {
           if (r.action !== 'retry' && r.action !== 'cancel') throw ApplicationFailure.nonRetryable(`${r.action} applies to a parcel with the carrier; this order has none yet`, 'NotApplicable');
@@ -474,13 +471,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
    * when no money is left to give back and every message owed is sent (or recorded as failed).
    */
   async function finish(): Promise<OrderView> {
-    for (let settled = 0; ; ) {
+    for (;;) {
       await refundLatePayments();
       await condition(allHandlersFinished);
-      const batch = pendingSends.slice(settled);
-      if (batch.length === 0 && latePayments.length === 0) return state;
-      settled = pendingSends.length;
-      await Promise.all(batch);
+      if (latePayments.length === 0) return state;
     }
   }
 
@@ -907,71 +901,22 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   await transition('PROCESSING', { actor: 'system', data: { warehouse: WAREHOUSE } });
   if (cancelRequest) return cancelPaid(cancelRequest);
   // The warehouse gets a suggested split from the carriers' parcel limits; the carrier is chosen by rate.
-  const plan = parcelsOn ? await db.planOrderShipment(orderNumber) : undefined;
-  if (plan) {
-    state.carrierChoice = plan.choice;
-    state.shippingOption = plan.level;
-  }
+  const plan = await db.planOrderShipment(orderNumber);
+  state.carrierChoice = plan.choice;
+  state.shippingOption = plan.level;
   await transition('PICKING', { actor: 'system', data: { warehouse: WAREHOUSE, pickingList: state.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) } });
-  if (plan) await record({ type: 'picking_list_planned', actor: 'system', data: { parcels: plan.parcels, carrier: plan.choice.carrier, service: plan.choice.service, reason: plan.choice.reason } });
+  await record({ type: 'picking_list_planned', actor: 'system', data: { parcels: plan.parcels, carrier: plan.choice.carrier, service: plan.choice.service, reason: plan.choice.reason } });
 
   const pickedBy = await warehouseStep(() => picked, () => ({ by: 'auto-warehouse' }));
   if (!pickedBy) return cancelPaid(pendingCancel());
   state.warehouse.pickedBy = pickedBy.by;
   await record({ type: 'picked', actor: `warehouse:${pickedBy.by}`, data: { warehouse: WAREHOUSE } });
 
-  const itemCount = state.lines.reduce((n, l) => n + l.quantity, 0);
-  const autoParcels = plan
-    ? plan.parcels.map((p) => ({ weightGrams: p.weightGrams, lines: p.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity })) }))
-    : [{ weightGrams: itemCount * ESTIMATED_GRAMS_PER_ITEM }];
+  const autoParcels = plan.parcels.map((p) => ({ weightGrams: p.weightGrams, lines: p.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity })) }));
   const packedBy = await warehouseStep(() => packed, () => ({ by: 'auto-warehouse', parcels: autoParcels }));
   if (!packedBy) return cancelPaid(pendingCancel());
   state.warehouse.packedBy = packedBy.by;
   state.warehouse.parcels = packedBy.parcels;
   await transition('PACKED', { actor: `warehouse:${packedBy.by}`, data: { parcels: packedBy.parcels } });
-  if (parcelsOn) return shipParcels(assignParcels(state.lines, packedBy.parcels), `warehouse:${packedBy.by}`);
-
-  // ---- Shipping: book with the carrier, then follow the parcel ------------------------------------------
-  for (;;) {
-    if (cancelRequest) return cancelPaid(cancelRequest);
-    bookingInFlight = true;
-    try {
-      const weightGrams = state.warehouse.parcels.reduce((g, p) => g + p.weightGrams, 0);
-      const booking = await acts.bookShipment({ orderNumber, shipmentNo: 1, recipientName: input.customer.name, address: input.shippingAddress, weightGrams });
-      shipped = true;
-      state.shipment = { carrier: booking.carrier, trackingNumber: booking.trackingNumber, status: 'LABEL_PURCHASED', events: [] };
-      await transition('SHIPPED', { actor: `carrier:${booking.carrier}`, data: { carrier: booking.carrier, trackingNumber: booking.trackingNumber }, readModel: { carrier: booking.carrier, trackingNumber: booking.trackingNumber } });
-      break;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const cause = (err as { cause?: { type?: string; message?: string } }).cause;
-      if (cause?.type !== 'CarrierRejected') throw err;
-      bookingInFlight = false;
-      if ((await needsAttention('CARRIER_REJECTED', cause.message ?? 'carrier rejected the shipment')) === 'cancel') return cancelPaid(pendingCancel());
-    } finally {
-      bookingInFlight = false;
-    }
-  }
-
-  const shipment = state.shipment as NonNullable<OrderView['shipment']>;
-  while (shipment.status !== 'DELIVERED') {
-    const info = await tracking.awaitTrackingChange({ trackingNumber: shipment.trackingNumber, knownStatus: shipment.status, knownEvents: shipment.events.length, pollIntervalMs: msToNumber(timings.carrierPollInterval) });
-    const changed = info.status !== shipment.status;
-    shipment.status = info.status;
-    shipment.estimatedDelivery = info.estimatedDelivery;
-    shipment.events = info.events.map((e) => ({ status: e.status, description: e.description, occurredAt: e.occurredAt, location: e.location }));
-    if (!changed) continue;
-    await record({ type: 'tracking_updated', actor: `carrier:${shipment.carrier}`, data: { trackingNumber: shipment.trackingNumber, status: info.status, latest: shipment.events[shipment.events.length - 1] } });
-    if (info.status === 'FAILURE' || info.status === 'RETURNED_TO_SENDER') {
-      const reason = info.status === 'FAILURE' ? 'DELIVERY_EXCEPTION' : 'RETURNED_TO_SENDER';
-      await needsAttention(reason, shipment.events[shipment.events.length - 1]?.description ?? info.status);
-    }
-  }
-  await transition('DELIVERED', { actor: `carrier:${shipment.carrier}`, data: { trackingNumber: shipment.trackingNumber } });
-
-  // ---- Returns stay possible until the window closes; the workflow (and its search attributes) stays live.
-  state.returnWindowEndsAt = new Date(Date.now() + msToNumber(timings.returnWindow)).toISOString();
-  await sleep(timings.returnWindow);
-  await record({ type: 'return_window_closed', actor: 'system' });
-  return finish();
+  return shipParcels(assignParcels(state.lines, packedBy.parcels), `warehouse:${packedBy.by}`);
 }
