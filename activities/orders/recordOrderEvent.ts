@@ -2,29 +2,16 @@ import type Redis from 'ioredis';
 import type { Db } from '../../db/connection';
 import { logger } from '../../lib/logger';
 import { statusChanges, timeInStatus } from '../../lib/metrics';
+import type { OrderEvent } from '../../workflows/orders/events';
 
 export const ORDER_EVENTS_CHANNEL = 'dy:order-events';
 
-export interface OrderEventInput {
+/** One event as written: the writer's event (typed by workflows/orders/events.ts) under the order and a key. */
+export type OrderEventInput = OrderEvent & {
   orderNumber: string;
   /** The writer's idempotency key (the workflow uses its own sequence): a retried write finds its row. */
   eventKey: string;
-  type: string;
-  fromStatus?: string;
-  toStatus?: string;
-  actor: string;
-  reason?: string;
-  data?: Record<string, unknown>;
-  /** Read-model columns this event changes, written in the same transaction. */
-  readModel?: {
-    status?: string;
-    cancelReason?: string | null;
-    attentionReason?: string | null;
-    paymentIntentId?: string;
-    carrier?: string;
-    trackingNumber?: string;
-  };
-}
+};
 
 export interface RecordedEvent {
   id: number;

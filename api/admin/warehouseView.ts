@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { OrderEventType } from '../../workflows/orders/events';
 
 /**
  * Warehouse staff (and warehouse-scoped keys) see what picking and packing need: the order, its lines, its
@@ -14,7 +15,7 @@ export function warehouseOnly(req: Request): boolean {
 const WAREHOUSE_ORDER_FIELDS = ['orderId', 'status', 'attentionReason', 'cancelReason', 'name', 'lines', 'shipments', 'shippingOption', 'promisedDeliveryDate', 'carrierChoice', 'source', 'createdAt'] as const;
 
 /** The fulfilment steps and who did them (colleagues' names are the warehouse's business); no money, notes or customer data. */
-const WAREHOUSE_EVENT_TYPES = new Set(['status_changed', 'picked', 'picking_list_planned', 'shipment_booked', 'tracking_updated', 'reshipped']);
+const WAREHOUSE_EVENT_TYPES = new Set<string>(['status_changed', 'picked', 'picking_list_planned', 'shipment_booked', 'tracking_updated', 'reshipped'] satisfies OrderEventType[]);
 const WAREHOUSE_EVENT_DATA = ['parcels', 'shipmentNo', 'newShipmentNo', 'trackingNumber', 'carrier', 'service', 'status'] as const;
 
 interface TimelineEvent {

@@ -1,5 +1,6 @@
 import { SHIPMENT_EXCEPTIONS } from '../../workflows/shipping/definitions';
 import { ATTENTION_REASONS, CANCEL_REASONS } from '../../workflows/orders/definitions';
+import type { OrderEventData, OrderEventType, StatusChangeData } from '../../workflows/orders/events';
 import type { ShipmentRecord } from '../shipping/shipmentsView';
 import type { OrderResponse } from './orderView';
 
@@ -54,7 +55,7 @@ export interface CustomerEvent {
   id: number;
   seq: number;
   orderNumber?: string;
-  type: string;
+  type: OrderEventType;
   fromStatus: string | null;
   toStatus: string | null;
   actor: CustomerRole;
@@ -92,15 +93,18 @@ const returnLine = { ...parcelLine, refundPence: whole };
 const REASON_CODES = [...CANCEL_REASONS, ...ATTENTION_REASONS, ...SHIPMENT_EXCEPTIONS, 'ATTENTION_RETRY', 'ALL_LINES_REFUNDED', 'INSUFFICIENT_STOCK'] as const;
 const code = oneOf(REASON_CODES);
 
-interface EventRule {
-  data: Record<string, Field>;
+/** The fields of one event type a customer may see: only names its data has (workflows/orders/events.ts). */
+type Fields<D> = { [K in keyof D & string]?: Field };
+
+interface EventRule<T extends OrderEventType = OrderEventType> {
+  data: Fields<OrderEventData[T]>;
   /** The event's `reason` as the customer may see it; none when absent. */
   reason?: (e: RecordedEvent) => unknown;
   /** A field only some events of the type may show. */
   extra?: (e: RecordedEvent, data: Data) => Data;
 }
 
-const STATUS_FIELDS: Record<string, Field> = {
+const STATUS_FIELDS: Fields<StatusChangeData> = {
   refundedPence: whole,
   amountPence: whole,
   totalPence: whole,
@@ -113,7 +117,7 @@ const STATUS_FIELDS: Record<string, Field> = {
   shortLines: list({ sku: text, requested: whole, available: whole }),
 };
 
-const RULES: Record<string, EventRule> = {
+const RULES: { [T in OrderEventType]?: EventRule<T> } = {
   status_changed: {
     data: STATUS_FIELDS,
     reason: (e) => code(e.reason),
@@ -146,20 +150,22 @@ const RULES: Record<string, EventRule> = {
 };
 
 /** The types a customer is shown; everything else in the log is for staff. */
-export const CUSTOMER_EVENT_TYPES: readonly string[] = Object.keys(RULES);
+export const CUSTOMER_EVENT_TYPES = Object.keys(RULES) as readonly OrderEventType[];
 
 const nullable = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 /** The event as its customer sees it, or undefined when they do not see it at all. */
 export function customerEvent(e: RecordedEvent): CustomerEvent | undefined {
-  const rule = Object.prototype.hasOwnProperty.call(RULES, e.type) ? RULES[e.type] : undefined;
+  // The log's type is a string from the database; only a type the rules list is shown.
+  const type = e.type as OrderEventType;
+  const rule = Object.prototype.hasOwnProperty.call(RULES, type) ? (RULES[type] as EventRule | undefined) : undefined;
   if (!rule) return undefined;
-  const data = pick(e.data, rule.data);
+  const data = pick(e.data, rule.data as Record<string, Field>);
   return {
     id: e.id,
     seq: e.seq,
     ...(e.orderNumber !== undefined ? { orderNumber: e.orderNumber } : {}),
-    type: e.type,
+    type,
     fromStatus: nullable(e.fromStatus),
     toStatus: nullable(e.toStatus),
     actor: roleOf(e.actor),

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/connection';
+import type { OrderEventType } from '../../workflows/orders/events';
 
 /**
  * One order event as streams send it: the `order_events` row under the names recordOrderEvent publishes,
@@ -8,7 +9,8 @@ export interface OrderEvent {
   id: number;
   seq: number;
   orderNumber: string;
-  type: string;
+  /** One of workflows/orders/events.ts: only the order's writers write this table, each typed against it. */
+  type: OrderEventType;
   fromStatus: string | null;
   toStatus: string | null;
   actor: string;
@@ -37,7 +39,7 @@ function fromRow(r: OrderEventRow): OrderEvent {
     id: r.id,
     seq: r.seq,
     orderNumber: r.order_number,
-    type: r.type,
+    type: r.type as OrderEventType,
     fromStatus: r.from_status,
     toStatus: r.to_status,
     actor: r.actor,

@@ -5,6 +5,10 @@
  */
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderView, ReturnView } from './views';
+
+// The query's shapes live in views.ts; re-exported so the contract is still imported from one place.
+export type { OrderView, ReturnView, ShipmentView } from './views';
 
 export const ORDER_STATUSES = [
   'PENDING',
@@ -80,9 +84,9 @@ export interface OrderTimings {
   warehouseAutoDelay: Duration;
   carrierPollInterval: Duration;
   activityRetryMaxInterval: Duration;
-  /** Absent on orders started before notifications existed. */
+  /** How often a message is tried (8 when absent). */
   notificationMaxAttempts?: number;
-  /** No tracking news for this long raises a STALE exception; absent on orders from before multi-parcel shipping. */
+  /** No tracking news for this long raises a STALE exception (5 days when absent). */
   trackingStaleAfter?: Duration;
 }
 
@@ -127,58 +131,10 @@ export interface ParcelInput {
   lines?: Array<{ lineNo: number; quantity: number }>;
 }
 
-export interface ShipmentView {
-  carrier: string;
-  trackingNumber: string;
-  status: string;
-  events: Array<{ status: string; description: string; occurredAt: string; location?: string }>;
-  estimatedDelivery?: string;
-  /** Present from multi-parcel shipping on: one entry per parcel, each its own child workflow. */
-  shipmentNo?: number;
-  service?: string;
-  lines?: Array<{ lineNo: number; sku: string; quantity: number }>;
-  weightGrams?: number;
-  labelUrl?: string;
-  exception?: { reason: string; detail: string };
-  closedAs?: 'REPLACED' | 'REFUNDED' | 'CANCELLED';
-  replacesShipmentNo?: number;
-}
-
-export interface ReturnView {
-  returnNo: number;
-  lines: Array<{ lineNo: number; sku: string; quantity: number; refundPence: number }>;
-  reason: string;
-  status: 'REQUESTED' | 'LABEL_ISSUED' | 'IN_TRANSIT' | 'REFUNDED' | 'FAILED';
-  trackingNumber?: string;
-  carrier?: string;
-  refundPence?: number;
-  requestedAt: string;
-}
-
 export interface ReturnRequest {
   lines: Array<{ lineNo: number; quantity: number }>;
   reason: string;
   actor: string;
-}
-
-export interface OrderView {
-  orderNumber: string;
-  status: OrderStatus;
-  cancelReason?: CancelReason;
-  attentionReason?: AttentionReason;
-  attentionDetail?: string;
-  customer: { email: string; name: string };
-  lines: PricedLine[];
-  totals?: OrderTotals;
-  payment?: { paymentIntentId: string; status: string; amountPence: number };
-  refundedPence: number;
-  warehouse: { pickedBy?: string; packedBy?: string; parcels: ParcelInput[] };
-  shipment?: ShipmentView;
-  shipments?: ShipmentView[];
-  returns?: ReturnView[];
-  shippingOption?: ServiceLevel;
-  carrierChoice?: CarrierChoice;
-  returnWindowEndsAt?: string;
 }
 
 export type CheckoutResult =
