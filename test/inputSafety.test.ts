@@ -3,6 +3,7 @@ import { newOrderNumber } from '../api/orders/identifiers';
 import { waitFor } from '../lib/processes';
 import { orderWorkflow } from '../workflows/orders/orderWorkflow';
 import { cancelUpdate, type OrderInput, orderStateQuery, orderWorkflowId } from '../workflows/orders/definitions';
+import { recordHistory } from './helpers/histories';
 import { address, availableOf, checkoutBody, createTestSku, orderStatus, type System, startSystem, waitForStatus } from './helpers/system';
 
 /**
@@ -218,6 +219,7 @@ describe('workflows started around the API', () => {
     expect(cancelled.status).toBe(200);
     await waitFor('the workflow to close', async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
     expect((await sys.ctx.db('orders').where({ order_number: orderNumber }).first()).status).toBe('CANCELLED');
+    await recordHistory(sys, orderWorkflowId(orderNumber), 'data-rejected-admin-cancel');
   });
 
   test('a cancel with a NUL in its note sent straight to the workflow still cancels the order, and an admin is told', async () => {

@@ -28,7 +28,7 @@ async function kill(worker: ChildProcess): Promise<void> {
 test('a worker killed in the middle of a run of sends: every notification arrives, none twice', async () => {
   let worker = startWorker();
   try {
-    await waitFor('the worker to poll', async () => (await sys.http.get('/api/health')).body.dependencies.workers.status === 'up', { timeoutMs: 60_000 });
+    await waitFor('the worker to poll', async () => (await sys.http.get('/api/health', { Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` })).body.dependencies.workers.status === 'up', { timeoutMs: 60_000 });
     const sku = await createTestSku(sys.ctx, 3);
     const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
     await pay(sys, order);

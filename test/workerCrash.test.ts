@@ -26,7 +26,8 @@ function startWorkerProcess(): ChildProcess {
 }
 
 async function pollersSeen(): Promise<boolean> {
-  const res = await sys.http.get('/api/health');
+  // The public answer is the overall one only; the admin key sees the workers.
+  const res = await sys.http.get('/api/health', { Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` });
   return res.body.dependencies.workers.status === 'up';
 }
 
