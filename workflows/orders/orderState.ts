@@ -103,7 +103,7 @@ export class OrderState {
 
   /** Returns started and not yet refunded or failed. */
   get openReturns(): number {
-    return this.returns.filter((r) => r.status !== 'REFUNDED' && r.status !== 'FAILED').length;
+    return this.returns.filter((started) => started.status !== 'REFUNDED' && started.status !== 'FAILED').length;
   }
 
   shipmentOf(shipmentNo: number): ShipmentView | undefined {

@@ -61,7 +61,7 @@ export async function startReturn(run: OrderRun, letter: Letter<ReturnRequest, R
 }
 
 export async function applyReturnNews(run: OrderRun, update: ShipmentUpdate): Promise<void> {
-  const view = run.state.returns.find((r) => r.returnNo === update.shipmentNo);
+  const view = run.state.returns.find((started) => started.returnNo === update.shipmentNo);
   if (!view) return;
   if (update.type === 'booked') {
     const { booking } = update;
@@ -82,7 +82,7 @@ export async function applyReturnNews(run: OrderRun, update: ShipmentUpdate): Pr
 /** A return's child has ended: refunded or failed; the last one open decides the order's status. */
 export async function settleReturn(run: OrderRun, done: FinishedReturn): Promise<void> {
   const { state } = run;
-  const view = state.returns.find((r) => r.returnNo === done.returnNo) as ReturnView;
+  const view = state.returns.find((started) => started.returnNo === done.returnNo) as ReturnView;
   if (!done.result) {
     view.status = 'FAILED';
     await record(run, { type: 'return_failed', actor: 'system', reason: done.error, data: { returnNo: done.returnNo } });
@@ -95,7 +95,7 @@ export async function settleReturn(run: OrderRun, done: FinishedReturn): Promise
   }
   if (state.openReturns === 0) {
     const every = everythingReturned(state.lines, state.returns);
-    const anyBack = state.returns.some((r) => r.status === 'REFUNDED');
+    const anyBack = state.returns.some((started) => started.status === 'REFUNDED');
     const next: OrderStatus = every ? 'RETURNED' : anyBack ? 'PARTIALLY_RETURNED' : 'DELIVERED';
     if (next !== state.status) await transition(run, next, { actor: 'system', data: { returnNo: done.returnNo } });
   }
