@@ -13,7 +13,7 @@ import type { ChannelName, NotificationChannel } from './notifications/channels/
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
 import { recordOrder } from './orders/recordOrder';
 import { planOrderShipment, recordCarrierOverride } from './orders/orderShipping';
-import { rateTableFor } from './shipping/rates/loadRateTable';
+import { rateTableFor } from '../domain/shipping/rates/loadRateTable';
 import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
 import type { AddressInput } from '../workflows/orders/definitions';

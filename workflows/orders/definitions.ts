@@ -5,6 +5,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CarrierChoice, ServiceLevel } from '../../domain/shipping/serviceLevels';
 
 export const ORDER_STATUSES = [
   'PENDING',
@@ -43,18 +44,7 @@ export type AttentionReason = (typeof ATTENTION_REASONS)[number];
  */
 export const DATA_REJECTED_FAILURE = 'DataRejected';
 
-/** The customer's delivery promise; the carrier that keeps it is picked by rate (activities/shipping/rates). */
-export const SERVICE_LEVELS = ['standard', 'express', 'next_day'] as const;
-export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
-
-/** How the order's carrier was picked: automatically (cheapest that keeps the promise) or by an admin. */
-export interface CarrierChoice {
-  carrier: string;
-  service: string;
-  costPence: number;
-  reason: string;
-  overriddenBy?: string;
-}
+export { SERVICE_LEVELS, type CarrierChoice, type ServiceLevel } from '../../domain/shipping/serviceLevels';
 
 export const WAREHOUSE_MODES = ['auto', 'manual'] as const;
 export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];

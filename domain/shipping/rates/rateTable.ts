@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SERVICE_LEVELS, type ServiceLevel } from '../../../workflows/orders/definitions';
-import { carrierNameSchema, type CarrierName } from '../carrier';
+import { SERVICE_LEVELS, type ServiceLevel } from '../serviceLevels';
+import { carrierNameSchema, type CarrierName } from '../../../activities/shipping/carrier';
 import { SHIPPING_ZONES, type ShippingZone } from './zones';
 
 /**

@@ -1,6 +1,6 @@
 import { carriersOf, LEVEL_RANK, type ParcelLimits, type RateTable, type ServiceLevel, type ShippingZone } from './rateTable';
 
-import type { ParcelLine, Parcel as ShippedParcel } from '../../../workflows/shipping/definitions';
+import type { ParcelLine, Parcel as ShippedParcel } from '../parcel';
 
 /** One order line as the warehouse packs it: per-unit packed weight and folded size. */
 export interface PackingLine {
@@ -15,7 +15,7 @@ export interface PackingLine {
   packSeparately?: boolean;
 }
 
-export type { ParcelLine } from '../../../workflows/shipping/definitions';
+export type { ParcelLine } from '../parcel';
 
 /** A planned parcel: what the shipment workflow carries, plus the box size the carriers' limits are checked on. */
 export interface Parcel extends ShippedParcel {

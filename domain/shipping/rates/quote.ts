@@ -1,5 +1,5 @@
-import { type CarrierChoice, SERVICE_LEVELS } from '../../../workflows/orders/definitions';
-import { formatPence } from '../../notifications/templates/format';
+import { type CarrierChoice, SERVICE_LEVELS } from '../serviceLevels';
+import { formatPence } from '../../../lib/money';
 import type { Parcel } from './planParcels';
 import { limitProblem } from './planParcels';
 import { type CarrierName, carriersOf, LEVEL_LABEL, LEVEL_RANK, type RateTable, type ServiceLevel, type ShippingZone } from './rateTable';
