@@ -17,7 +17,7 @@ import { rateTableFor } from '../domain/shipping/rates/loadRateTable';
 import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
 import type { AddressInput } from '../workflows/orders/definitions';
-import type { CarrierAdapter } from './shipping/carrier';
+import type { CarrierAdapter } from '../domain/shipping/carriers/carrier';
 import { awaitTrackingChange, bookShipment } from './shipping/shipping';
 import { type BookParcelInput, bookParcel, type CarrierLookup, closeShipment, followParcel, markShipmentException, recordTracking } from './shipping/parcels';
 import type { TrackingQuota } from './shipping/trackingQuota';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/connection';
 import type { CarrierChoice, ServiceLevel } from '../../workflows/orders/definitions';
-import { CARRIER_NAMES, carrierNameSchema } from '../shipping/carrier';
+import { CARRIER_NAMES, carrierNameSchema } from '../../domain/shipping/carriers/carrier';
 import { rateTableFor } from '../../domain/shipping/rates/loadRateTable';
 import { packingLinesForOrder } from '../../domain/shipping/rates/orderParcels';
 import { carrierPackingLimits, ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../../domain/shipping/rates/planParcels';

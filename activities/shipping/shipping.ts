@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { carrierCalls } from '../../lib/metrics';
 import type { AddressInput } from '../../workflows/orders/definitions';
-import { type Booking, type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from './carrier';
+import { type Booking, type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from '../../domain/shipping/carriers/carrier';
 
 /** Carrier errors become Temporal's: rejected ones stop retries, rate limits retry when the carrier asks. */
 export function outcomeOf(err: unknown): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressSchema } from '../../activities/shipping/carrier';
+import { addressSchema } from '../../domain/shipping/carriers/carrier';
 import { SHIPPING_ZONES } from '../../domain/shipping/rates/zones';
 import { checkoutItemSchema, errorSchema, registry, shippingOptionSchema } from '../schemas';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SERVICE_LEVELS, type ServiceLevel } from '../serviceLevels';
-import { carrierNameSchema, type CarrierName } from '../../../activities/shipping/carrier';
+import { carrierNameSchema, type CarrierName } from '../carriers/carrier';
 import { SHIPPING_ZONES, type ShippingZone } from './zones';
 
 /**

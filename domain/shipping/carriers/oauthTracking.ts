@@ -1,4 +1,4 @@
-import { CarrierRejectedError, type Booking, type BookingRequest, type CarrierAdapter, type TrackingInfo, type TrackingStatus } from '../carrier';
+import { CarrierRejectedError, type Booking, type BookingRequest, type CarrierAdapter, type TrackingInfo, type TrackingStatus } from './carrier';
 import { BookThroughEasyPost } from './bookThroughEasyPost';
 import { ClientCredentialsTokens, errorSummary, exchange, isTransient, unavailable, type ClientCredentialsOptions, type HttpAnswer, type HttpCall } from './oauth';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CarrierRejectedError, CarrierUnavailableError, type CarrierAdapter, type TrackingEvent, type TrackingInfo, type TrackingStatus } from '../carrier';
+import { CarrierRejectedError, CarrierUnavailableError, type CarrierAdapter, type TrackingEvent, type TrackingInfo, type TrackingStatus } from './carrier';
 import { isoInstant, placeName, readScans } from './oauth';
 import { OAuthTrackingAdapter, refineException } from './oauthTracking';
 

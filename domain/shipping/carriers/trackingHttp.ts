@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CarrierRejectedError, CarrierUnavailableError, type TrackingEvent, type TrackingStatus } from '../carrier';
-import { retryAfterMs } from '../sandboxCarrier';
+import { CarrierRejectedError, CarrierUnavailableError, type TrackingEvent, type TrackingStatus } from './carrier';
+import { retryAfterMs } from './sandbox';
 
 /**
  * What the tracking adapters (Royal Mail, DPD, DHL) share: one GET with a deadline, the error mapping every

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describe, errorField, safeJson } from './carriers/trackingHttp';
+import { describe, errorField, safeJson } from './trackingHttp';
 import {
   CarrierRejectedError,
   CarrierUnavailableError,

@@ -8,7 +8,7 @@ import {
   type TrackingEvent,
   type TrackingInfo,
   type TrackingStatus,
-} from '../carrier';
+} from './carrier';
 import { exchange, isTransient, isoInstant, placeName, readScans, unavailable, type HttpAnswer } from './oauth';
 
 /**

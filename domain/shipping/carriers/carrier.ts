@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../../lib/text';
+import { text } from '../../../lib/text';
 
 /** One vocabulary for every carrier, after Shopify's FulfillmentEventStatus (plus RETURNED_TO_SENDER). */
 export const TRACKING_STATUSES = [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CarrierUnavailableError, type TrackingEvent } from '../carrier';
-import { retryAfterMs } from '../sandboxCarrier';
+import { CarrierUnavailableError, type TrackingEvent } from './carrier';
+import { retryAfterMs } from './sandbox';
 
 /**
  * OAuth 2 client-credentials tokens (RFC 6749 §4.4) for the carriers that use them (FedEx, UPS), and the

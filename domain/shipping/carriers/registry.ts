@@ -1,13 +1,13 @@
-import type { Config } from '../../lib/config';
+import type { Config } from '../../../lib/config';
 import { CARRIER_NAMES, carrierNameSchema, CarrierRejectedError, type CarrierAdapter, type CarrierName } from './carrier';
-import { BookThroughEasyPost } from './carriers/bookThroughEasyPost';
-import { DhlTracker } from './carriers/dhl';
-import { DpdTracker } from './carriers/dpd';
-import { EasyPostAdapter, type EasyPostCarrier } from './carriers/easypost';
-import { FedExAdapter } from './carriers/fedex';
-import { RoyalMailTracker, type CarrierTracker } from './carriers/royalMail';
-import { UpsAdapter } from './carriers/ups';
-import { SandboxCarrierAdapter } from './sandboxCarrier';
+import { BookThroughEasyPost } from './bookThroughEasyPost';
+import { DhlTracker } from './dhl';
+import { DpdTracker } from './dpd';
+import { EasyPostAdapter, type EasyPostCarrier } from './easypost';
+import { FedExAdapter } from './fedex';
+import { RoyalMailTracker, type CarrierTracker } from './royalMail';
+import { UpsAdapter } from './ups';
+import { SandboxCarrierAdapter } from './sandbox';
 
 /**
  * Which adapter serves each of the store's carriers. A carrier whose credentials are configured is the real

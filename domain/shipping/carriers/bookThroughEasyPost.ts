@@ -1,4 +1,4 @@
-import { type Booking, type BookingRequest, type CarrierAdapter, CarrierRejectedError } from '../carrier';
+import { type Booking, type BookingRequest, type CarrierAdapter, CarrierRejectedError } from './carrier';
 
 /**
  * FedEx and UPS track through their own APIs but buy and cancel labels through EasyPost: one place says so,

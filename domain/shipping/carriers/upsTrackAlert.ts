@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pushSchema } from '../push';
+import { pushSchema } from './push';
 import { placeName } from './oauth';
 import { upsActivityStatus, upsDate, upsInstant } from './ups';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../../../lib/config';
-import { CarrierRejectedError, CarrierUnavailableError, type TrackingInfo, type TrackingStatus } from '../carrier';
+import { CarrierRejectedError, CarrierUnavailableError, type TrackingInfo, type TrackingStatus } from './carrier';
 import type { CarrierTracker } from './royalMail';
 import { carrierFailure, getFromCarrier, oldestFirst, readCarrierBody, statusFromText, toEstimate, toInstant, withStatuses, type CarrierResponse, type ReadEvent } from './trackingHttp';
 
