@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { labelPdf, pickingListCsv, pickingListPdf, PICKING_CSV_COLUMNS, type LabelInput, type PickingOrder } from '../activities/shipping/documents';
+import { labelPdf, pickingListCsv, pickingListPdf, PICKING_CSV_COLUMNS, type LabelInput, type PickingOrder } from '../domain/shipping/documents';
 import { issueOrderToken } from '../api/orders/access';
 import { newOrderNumber } from '../api/orders/identifiers';
 import { openApiDocument } from '../api/openapi';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { loadPickingOrders } from '../../activities/shipping/documents';
+import { loadPickingOrders } from '../../domain/shipping/documents';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { errorSchema, registry } from '../schemas';

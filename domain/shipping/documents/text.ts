@@ -1,4 +1,4 @@
-import type { Address } from '../../../domain/shipping/carriers/carrier';
+import type { Address } from '../carriers/carrier';
 
 /**
  * The labels use PDFKit's built-in Helvetica, which only has the WinAnsi (Windows-1252) glyphs; any other

@@ -1,4 +1,4 @@
-import type { Address } from '../../../domain/shipping/carriers/carrier';
+import type { Address } from '../carriers/carrier';
 
 /** Where every outbound parcel is sent from and every return goes back to. */
 export const WAREHOUSE_PARTY: { name: string; address: Address } = {

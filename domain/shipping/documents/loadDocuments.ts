@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../../db/connection';
 import { logger } from '../../../lib/logger';
-import { addressSchema } from '../../../domain/shipping/carriers/carrier';
+import { addressSchema } from '../carriers/carrier';
 import type { LabelInput, ShipmentKind } from './labelPdf';
 import { plannedParcelSchema, type PickingOrder } from './pickingList';
 

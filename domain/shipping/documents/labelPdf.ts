@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressSchema, type Address } from '../../../domain/shipping/carriers/carrier';
+import { addressSchema, type Address } from '../carriers/carrier';
 import { drawCode128 } from './barcode';
 import { fitLine, MM, renderPdf } from './pdf';
 import { addressLines, carrierDisplayName, kilograms, pdfText } from './text';
