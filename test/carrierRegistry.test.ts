@@ -7,7 +7,7 @@ import { createCarrierRegistry, sandboxCarrierUrl } from '../domain/shipping/car
 import { FedExAdapter } from '../domain/shipping/carriers/fedex';
 import { UpsAdapter } from '../domain/shipping/carriers/ups';
 import { SandboxCarrierAdapter } from '../domain/shipping/carriers/sandbox';
-import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import { startSandboxCarrier, type RunningSandboxCarrier } from '../services/sandboxCarrier/server';
 import { loadConfig } from '../lib/config';
 import { startFakeDhl, type FakeDhl } from './fakes/carriers/dhlServer';
 import { startFakeEasyPost, type FakeEasyPost } from './fakes/carriers/easypostServer';

@@ -1,4 +1,4 @@
-import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import { startSandboxCarrier, type RunningSandboxCarrier } from '../services/sandboxCarrier/server';
 import { carrierCalls } from '../lib/metrics';
 import { shipmentWorkflowId } from '../workflows/shipping/definitions';
 import { address, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';

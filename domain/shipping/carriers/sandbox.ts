@@ -11,7 +11,7 @@ import {
   type TrackingInfo,
 } from './carrier';
 
-/** Talks to the sandbox carrier (activities/shipping/sandbox/server.ts) over HTTP, like a real carrier. */
+/** Talks to the sandbox carrier (services/sandboxCarrier/server.ts) over HTTP, like a real carrier. */
 
 export interface SandboxCarrierAdapterOptions {
   baseUrl: string;

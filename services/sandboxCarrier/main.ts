@@ -1,6 +1,6 @@
 /** Runs the sandbox carrier on its own (`npm run start:carrier`); settings come from lib/config. */
 import pino from 'pino';
-import { loadConfig, msOf } from '../../../lib/config';
+import { loadConfig, msOf } from '../../lib/config';
 import { startSandboxCarrier } from './server';
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Address, TrackingStatus } from '../../../domain/shipping/carriers/carrier';
+import type { Address, TrackingStatus } from '../../domain/shipping/carriers/carrier';
 
 /**
  * Deterministic parcel journeys for the sandbox carrier.

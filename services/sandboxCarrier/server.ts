@@ -46,7 +46,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { addressSchema, carrierNameSchema } from '../../../domain/shipping/carriers/carrier';
+import { addressSchema, carrierNameSchema } from '../../domain/shipping/carriers/carrier';
 import {
   outcomeForBooking,
   parseTrackingNumber,
