@@ -246,5 +246,4 @@ export const requestReturnUpdate = defineUpdate<ReturnView, [ReturnRequest]>('re
 
 export const orderStateQuery = defineQuery<OrderView>('orderState');
 
-export const orderWorkflowId = (orderNumber: string): string => `order-${orderNumber}`;
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+export { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../domain/orders/workflowIds';
