@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/connection';
-import type { DependencyHealth } from '../../api/health/health';
+import type { DependencyHealth } from '../../domain/health/health';
 import type { AlertFinding, AlertRuleName } from './types';
 
 /** Thresholds of one evaluation: the configuration, possibly overridden by the workflow's input. */

@@ -1,5 +1,20 @@
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { ApiContext } from '../context';
+import type Redis from 'ioredis';
+import type { Db } from '../../db/connection';
+import type { Config } from '../../lib/config';
+
+/**
+ * What a health check reads. The API passes its context; the worker's alert evaluation passes its own clients,
+ * so both judge the store by the same probes.
+ */
+export interface HealthDeps {
+  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  db: Db;
+  temporal: Pick<Client, 'connection'>;
+  /** Without a client Redis counts as down: a caller that has none drops that entry from the answer. */
+  redis?: Redis;
+}
 
 export interface DependencyHealth {
   status: 'up' | 'down';
@@ -28,12 +43,13 @@ const WORKER_FRESH_MS = 90_000;
  * Orders can be taken with PostgreSQL, Temporal and a worker. Redis only speeds things up: without it the
  * store is degraded, not down.
  */
-export async function checkHealth(ctx: ApiContext) {
+export async function checkHealth(ctx: HealthDeps) {
   const [database, redis, temporalServer, workers] = await Promise.all([
     timed(3000, async () => {
       await ctx.db.raw('select 1');
     }),
     timed(1500, async () => {
+      if (!ctx.redis) throw new Error('no Redis client');
       if (ctx.redis.status !== 'ready') throw new Error(`connection ${ctx.redis.status}`);
       await ctx.redis.ping();
     }),
