@@ -8,7 +8,7 @@ import { type AccessLinkRequest, sendAccessLink } from './access/sendAccessLink'
 import { deliverAlert, releaseAlertClaim } from './alerts/deliver';
 import { evaluateAlerts } from './alerts/evaluate';
 import type { AlertDelivery, AlertEvaluationInput } from './alerts/types';
-import { releaseStock, reserveStock } from './inventory/stock';
+import { releaseStock, reserveStock } from '../domain/inventory/stockMovements';
 import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
 import { recordOrder } from './orders/recordOrder';

@@ -5,6 +5,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ShortLine } from '../../domain/inventory/stockMovements';
 import type { CarrierChoice, ServiceLevel } from '../../domain/shipping/serviceLevels';
 
 export const ORDER_STATUSES = [
@@ -105,11 +106,7 @@ export interface OrderTotals {
   vatPence: number;
 }
 
-export interface ShortLine {
-  sku: string;
-  requested: number;
-  available: number;
-}
+export type { ShortLine } from '../../domain/inventory/stockMovements';
 
 export interface ParcelInput {
   weightGrams: number;
