@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { createApp } from '../../api/app';
 import type { ApiContext } from '../../api/context';
 import { createTemporalClient } from '../../api/temporal';
-import { createStripe } from '../../activities/payments/stripeClient';
+import { createStripe } from '../../lib/stripeClient';
 import { createDb } from '../../db/connection';
 import { loadConfig } from '../../lib/config';
 import { waitFor } from '../../lib/processes';

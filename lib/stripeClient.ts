@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { STRIPE_MOCK_KEY, type Config, stripeUsesMock } from '../../lib/config';
+import { STRIPE_MOCK_KEY, type Config, stripeUsesMock } from './config';
 
 export const DEFAULT_STRIPE_MOCK_URL = 'http://127.0.0.1:12111';
 
