@@ -7,7 +7,7 @@ import type { NotificationTemplateName } from '../workflows/orders/announcements
 import { type AccessLinkRequest, sendAccessLink } from './access/sendAccessLink';
 import { deliverAlert, releaseAlertClaim } from './alerts/deliver';
 import { evaluateAlerts } from './alerts/evaluate';
-import type { AlertDelivery, AlertEvaluationInput } from './alerts/types';
+import type { AlertDelivery, AlertEvaluationInput } from '../domain/alerts/types';
 import { releaseStock, reserveStock } from '../domain/inventory/stockMovements';
 import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';

@@ -6,7 +6,7 @@ import { type Config, msOf } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import { type AlertDeps, announceUnrecorded, clearUnrecorded } from './deliver';
 import { DATABASE_DOWN_KEY, type RuleContext, type RuleSettings, RULES } from './rules';
-import { ALERT_RULES, type AlertEvaluation, type AlertEvaluationInput, type AlertFinding, type AlertRuleName, type PlannedDelivery } from './types';
+import { ALERT_RULES, type AlertEvaluation, type AlertEvaluationInput, type AlertFinding, type AlertRuleName, type PlannedDelivery } from '../../domain/alerts/types';
 
 /** Announcements planned per evaluation; a storm beyond this goes out over the next intervals. */
 export const MAX_DELIVERIES_PER_EVALUATION = 200;
