@@ -14,6 +14,14 @@ import { type Config, msOf } from '../../lib/config';
  * - `message`: one per notification, MESSAGE_LINK_TTL; opens its order read-only (no proof), reusable until then.
  */
 
+/** What the access-link workflow is asked to mail (its input), from the API to the activity. */
+export interface AccessLinkRequest {
+  orderNumber: string;
+  /** Unique per request (finder, order page, staff rotation): the link's identity, so a retry mails the same one. */
+  requestKey: string;
+  reason: 'finder' | 'verify' | 'rotated';
+}
+
 export type LinkPurpose = 'access' | 'message';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
