@@ -14,7 +14,7 @@ import { markNotificationFailed, type NotificationRequest, reopenNotification, r
 import { recordOrder } from './orders/recordOrder';
 import { planOrderShipment, recordCarrierOverride } from './orders/orderShipping';
 import { rateTableFor } from '../domain/shipping/rates/loadRateTable';
-import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
+import { type OrderEventInput, recordOrderEvent } from '../domain/orders/recordOrderEvent';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
 import type { AddressInput } from '../workflows/orders/definitions';
 import type { CarrierAdapter } from '../domain/shipping/carriers/carrier';

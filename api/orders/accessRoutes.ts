@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { recordOrderEvent } from '../../activities/orders/recordOrderEvent';
+import { recordOrderEvent } from '../../domain/orders/recordOrderEvent';
 import { type AccessLinkRequest, redeemLink } from '../../domain/access/links';
 import { logger } from '../../lib/logger';
 import { accessLinkWorkflow, accessLinkWorkflowId } from '../../workflows/access/accessLinkWorkflow';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { recordOrderEvent } from '../../activities/orders/recordOrderEvent';
+import { recordOrderEvent } from '../../domain/orders/recordOrderEvent';
 import { latePaymentRefundWorkflow, latePaymentWorkflowId } from '../../workflows/payments/latePaymentRefundWorkflow';
 import { disputeSignal, orderWorkflowId, paymentSignal, refundSignal } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';

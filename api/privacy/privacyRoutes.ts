@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { eraseCustomerData, type ErasureOutcome } from '../../activities/privacy/erasure';
+import { eraseCustomerData, type ErasureOutcome } from '../../domain/privacy/erasure';
 import { logger as rootLogger } from '../../lib/logger';
 import { eraseCustomerSignal } from '../../workflows/orders/definitions';
 import { actorFor, requireAdminToken } from '../admin/auth';

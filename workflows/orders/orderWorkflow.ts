@@ -17,7 +17,7 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Activities } from '../../activities';
-import type { OrderEventInput } from '../../activities/orders/recordOrderEvent';
+import type { OrderEventInput } from '../../domain/orders/recordOrderEvent';
 import { type Announcement, announcementsFor } from './announcements';
 import { paymentMismatches } from './paymentRule';
 import { scrubControlCharacters } from '../../lib/controlCharacters';
