@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../lib/config';
-import { DEFAULT_RATE_TABLE } from '../activities/shipping/rates/defaultRates';
-import { deliveryVatPence } from '../activities/shipping/rates/deliveryVat';
-import { loadRateTableFile, RateTableError, rateTableFor } from '../activities/shipping/rates/loadRateTable';
-import { ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../activities/shipping/rates/planParcels';
-import { CarrierRefusedError, chooseCarrier, priceService, quoteOptions, quoteShipping, ShippingUnavailableError } from '../activities/shipping/rates/quote';
-import { quoteBasket } from '../activities/shipping/rates/quoteBasket';
-import { type RateTable, type RateTableInput, rateTableSchema } from '../activities/shipping/rates/rateTable';
-import { addWorkingDays, dispatchDate, promisedDate } from '../activities/shipping/rates/workingDays';
-import { zoneOf } from '../activities/shipping/rates/zones';
+import { ConfigError, loadConfig } from '../../lib/config';
+import { DEFAULT_RATE_TABLE } from '../../activities/shipping/rates/defaultRates';
+import { deliveryVatPence } from '../../activities/shipping/rates/deliveryVat';
+import { loadRateTableFile, RateTableError, rateTableFor } from '../../activities/shipping/rates/loadRateTable';
+import { ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../../activities/shipping/rates/planParcels';
+import { CarrierRefusedError, chooseCarrier, priceService, quoteOptions, quoteShipping, ShippingUnavailableError } from '../../activities/shipping/rates/quote';
+import { quoteBasket } from '../../activities/shipping/rates/quoteBasket';
+import { type RateTable, type RateTableInput, rateTableSchema } from '../../activities/shipping/rates/rateTable';
+import { addWorkingDays, dispatchDate, promisedDate } from '../../activities/shipping/rates/workingDays';
+import { zoneOf } from '../../activities/shipping/rates/zones';
 
 const table: RateTable = rateTableFor({});
 const rules = { ...table.dispatch, bankHolidays: table.bankHolidays };
