@@ -2,6 +2,8 @@
  * Two projects. `unit`: the pure rules (test/unit), no services, compiled file by file, so `npm test` fails in
  * seconds when a rule breaks. `system`: everything else, against real services started once in globalSetup
  * (test/globalSetup.ts); jest runs a project's globalSetup only when one of its tests is selected.
+ * `--selectProjects` takes every word after it as a project name: package.json puts another flag after it, so
+ * that `npm test -- test/<file>.test.ts` stays a file.
  */
 // tsconfig's isolatedModules makes ts-jest transpile each file on its own: types are checked by tsc in the build.
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
