@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { waitFor } from '../lib/processes';
-import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { checkoutBody, createTestSku, OPERATOR, pay, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 // Seen once in a full CI run: an order waited past 90 s after a graceful stop (cause not yet found; see the
@@ -29,7 +29,7 @@ async function stop(worker: ChildProcess): Promise<number | null> {
 }
 
 async function pollers(): Promise<number> {
-  return (await sys.http.get('/api/health/ready')).body.dependencies.workers.detail?.pollers ?? 0;
+  return (await sys.http.get('/api/health/ready', OPERATOR)).body.dependencies.workers.detail?.pollers ?? 0;
 }
 
 async function placePaidOrders(n: number) {
