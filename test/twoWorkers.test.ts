@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { waitFor } from '../lib/processes';
 import { placePaidOrder } from './helpers/orders';
-import { createTestSku, type System, startSystem, waitForStatus } from './helpers/system';
+import { createTestSku, OPERATOR, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 // Seen once in a full CI run: an order waited past 90 s after a graceful stop (cause not yet found; see the
@@ -30,7 +30,7 @@ async function stop(worker: ChildProcess): Promise<number | null> {
 }
 
 async function pollers(): Promise<number> {
-  return (await sys.http.get('/api/health/ready')).body.dependencies.workers.detail?.pollers ?? 0;
+  return (await sys.http.get('/api/health/ready', OPERATOR)).body.dependencies.workers.detail?.pollers ?? 0;
 }
 
 async function placePaidOrders(n: number) {
