@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { waitFor } from '../lib/processes';
 import { headerOf, listEmails } from './helpers/mailSink';
-import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
+import { checkoutBody, createTestSku, OPERATOR, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 let sys: System;
@@ -28,7 +28,7 @@ async function kill(worker: ChildProcess): Promise<void> {
 test('a worker killed in the middle of a run of sends: every notification arrives, none twice', async () => {
   let worker = startWorker();
   try {
-    await waitFor('the worker to poll', async () => (await sys.http.get('/api/health')).body.dependencies.workers.status === 'up', { timeoutMs: 60_000 });
+    await waitFor('the worker to poll', async () => (await sys.http.get('/api/health', OPERATOR)).body.dependencies.workers.status === 'up', { timeoutMs: 60_000 });
     const sku = await createTestSku(sys.ctx, 3);
     const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
     await pay(sys, order);

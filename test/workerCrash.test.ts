@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { freePort, waitFor } from '../lib/processes';
-import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { availableOf, checkoutBody, createTestSku, OPERATOR, pay, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 let sys: System;
@@ -26,7 +26,7 @@ function startWorkerProcess(): ChildProcess {
 }
 
 async function pollersSeen(): Promise<boolean> {
-  const res = await sys.http.get('/api/health');
+  const res = await sys.http.get('/api/health', OPERATOR);
   return res.body.dependencies.workers.status === 'up';
 }
 

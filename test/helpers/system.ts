@@ -114,6 +114,9 @@ export async function startSystem(opts: { env?: Record<string, string>; worker?:
   };
 }
 
+/** The operators' bearer token (METRICS_TOKEN, set by test/helpers/stack.ts): detailed health and /metrics need it. */
+export const OPERATOR = { Authorization: `Bearer ${process.env.METRICS_TOKEN}` };
+
 export const address = (line1 = '1 Shoreditch High Street') => ({ line1, city: 'London', postcode: 'E1 6PQ', country: 'GB' });
 
 export function checkoutBody(items: Array<{ sku: string; quantity: number }>, overrides: Record<string, unknown> = {}) {

@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../lib/config';
-import { DEFAULT_RATE_TABLE } from '../domain/shipping/rates/defaultRates';
-import { deliveryVatPence } from '../domain/shipping/rates/deliveryVat';
-import { loadRateTableFile, RateTableError, rateTableFor } from '../domain/shipping/rates/loadRateTable';
-import { ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../domain/shipping/rates/planParcels';
-import { CarrierRefusedError, chooseCarrier, priceService, quoteOptions, quoteShipping, ShippingUnavailableError } from '../domain/shipping/rates/quote';
-import { quoteBasket } from '../domain/shipping/rates/quoteBasket';
-import { type RateTable, type RateTableInput, rateTableSchema } from '../domain/shipping/rates/rateTable';
-import { addWorkingDays, dispatchDate, promisedDate } from '../domain/shipping/rates/workingDays';
-import { zoneOf } from '../domain/shipping/rates/zones';
+import { ConfigError, loadConfig } from '../../lib/config';
+import { DEFAULT_RATE_TABLE } from '../../domain/shipping/rates/defaultRates';
+import { deliveryVatPence } from '../../domain/shipping/rates/deliveryVat';
+import { loadRateTableFile, RateTableError, rateTableFor } from '../../domain/shipping/rates/loadRateTable';
+import { carrierPackingLimits, ItemTooLargeError, limitProblem, type PackingLine, type Parcel, packingLimits, planParcels } from '../../domain/shipping/rates/planParcels';
+import { CarrierRefusedError, chooseCarrier, formatGrams, priceService, quoteOptions, quoteShipping, ShippingUnavailableError } from '../../domain/shipping/rates/quote';
+import { quoteBasket } from '../../domain/shipping/rates/quoteBasket';
+import { type RateTable, type RateTableInput, rateTableSchema } from '../../domain/shipping/rates/rateTable';
+import { addWorkingDays, dispatchDate, promisedDate } from '../../domain/shipping/rates/workingDays';
+import { zoneOf } from '../../domain/shipping/rates/zones';
 
 const table: RateTable = rateTableFor({});
 const rules = { ...table.dispatch, bankHolidays: table.bankHolidays };
@@ -339,5 +339,34 @@ describe('the rate table as configuration', () => {
     const typo = structuredClone(DEFAULT_RATE_TABLE) as any;
     typo.carriers.hermes = typo.carriers.dpd;
     expect(() => loadRateTableFile(write('typo.json', typo))).toThrow(/carriers\.hermes/);
+  });
+});
+
+describe('parcel limits and weights in words', () => {
+  test('length plus girth is measured on the packed sides, longest first', () => {
+    const ups = table.carriers.ups!.limits;
+    expect(limitProblem(ups, 10_000, [700, 1_000, 800])).toBeUndefined(); // 1000 + 2 × (800 + 700) = 4000
+    expect(limitProblem(ups, 10_000, [701, 1_000, 800])).toBe('length plus girth 4002 mm is over 4000 mm');
+    expect(limitProblem(table.carriers['royal-mail']!.limits, 20_001, [10, 10, 10])).toBe('20001 g is over 20000 g');
+  });
+
+  test("a known carrier packs for its own limits, capped by its heaviest band in the zone at the level or faster", () => {
+    expect(carrierPackingLimits(table, 'royal-mail', 'UK', 'standard')).toMatchObject({ maxWeightGrams: 20_000, maxLengthMm: 610 });
+    expect(carrierPackingLimits(table, 'royal-mail', 'EU', 'standard')).toMatchObject({ maxWeightGrams: 2_000 });
+    expect(carrierPackingLimits(table, 'dpd', 'ROW', 'standard')).toBeUndefined();
+    expect(carrierPackingLimits(table, 'royal-mail', 'EU', 'next_day')).toBeUndefined();
+    expect(carrierPackingLimits(table, 'hermes', 'UK', 'standard')).toBeUndefined();
+  });
+
+  test.each([
+    [800, '800 g'],
+    [999, '999 g'],
+    [1_000, '1 kg'],
+    [1_500, '1.5 kg'],
+    [1_949, '1.9 kg'],
+    [1_950, '2 kg'],
+    [20_000, '20 kg'],
+  ])('%i g reads %s', (grams, words) => {
+    expect(formatGrams(grams)).toBe(words);
   });
 });

@@ -1,7 +1,7 @@
 /** The customer view's allow-list on its own: plain data in, plain data out, no services. */
-import { CUSTOMER_EVENT_TYPES, customerEvent, customerOrder, customerShipments, customerTimeline, type RecordedEvent, roleOf } from '../api/orders/customerView';
-import type { OrderResponse } from '../api/orders/orderView';
-import type { ShipmentRecord } from '../api/shipping/shipmentsView';
+import { CUSTOMER_EVENT_TYPES, customerEvent, customerOrder, customerShipments, customerTimeline, type RecordedEvent, roleOf } from '../../api/orders/customerView';
+import type { OrderResponse } from '../../api/orders/orderView';
+import type { ShipmentRecord } from '../../api/shipping/shipmentsView';
 
 const STAFF = 'admin:Jane Smith <jane@dyofficial.co.uk>';
 const event = (e: Partial<RecordedEvent>): RecordedEvent => ({ id: 7, seq: 3, type: 'status_changed', fromStatus: null, toStatus: null, actor: 'system', reason: null, data: {}, occurredAt: '2026-12-04T10:00:00.000Z', ...e });
