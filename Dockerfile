@@ -3,7 +3,7 @@
 # One image for every DY Orders process; docker-compose.yml picks the process with `command`:
 #   API              node dist/api/main.js                        (the default below)
 #   worker           node dist/workers/main.js
-#   sandbox carrier  node dist/activities/shipping/sandbox/main.js
+#   sandbox carrier  node dist/services/sandboxCarrier/main.js
 #   migrations/seed  node dist/db/cli.js migrate|seed
 #
 # scripts/bootstrap.js is the developer's entry point (it also builds the Temporal CLI and stripe-mock

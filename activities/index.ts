@@ -7,14 +7,15 @@ import type { NotificationTemplateName } from '../workflows/orders/announcements
 import { type AccessLinkRequest, sendAccessLink } from './access/sendAccessLink';
 import { deliverAlert, releaseAlertClaim } from './alerts/deliver';
 import { evaluateAlerts } from './alerts/evaluate';
-import type { AlertDelivery, AlertEvaluationInput } from './alerts/types';
-import { releaseStock, reserveStock } from './inventory/stock';
+import type { AlertDelivery, AlertEvaluationInput } from '../domain/alerts/types';
+import { releaseStock, reserveStock } from '../domain/inventory/stockMovements';
 import type { ChannelName, NotificationChannel } from './notifications/channels/channel';
 import { markNotificationFailed, type NotificationRequest, reopenNotification, resolveChannels, sendNotification } from './notifications/notify';
 import { recordOrder } from './orders/recordOrder';
 import { planOrderShipment, recordCarrierOverride } from './orders/orderShipping';
-import { rateTableFor } from './shipping/rates/loadRateTable';
-import { type OrderEventInput, recordOrderEvent } from './orders/recordOrderEvent';
+import { rateTableFor } from '../domain/shipping/rates/loadRateTable';
+import { type OrderEventInput, recordOrderEvent } from '../domain/orders/recordOrderEvent';
+import type { OrderEvent } from '../workflows/orders/events';
 import { cancelPaymentIntent, createPaymentIntent, describePayment, recordPaymentStatus, refundPayment } from './payments/payments';
 import { type BookParcelInput, bookParcel, type CarrierLookup, closeShipment, followParcel, markShipmentException, recordTracking } from './shipping/parcels';
 import type { TrackingQuota } from './shipping/trackingQuota';
@@ -40,7 +41,7 @@ export function createActivities(deps: ActivityDeps) {
   const shippingDeps = { rates: rateTableFor(deps.config) };
   return {
     recordOrder: (input: OrderInput) => recordOrder(db, input, shippingDeps),
-    recordOrderEvent: (e: OrderEventInput) => recordOrderEvent(db, redis, e),
+    recordOrderEvent: (e: OrderEventInput<OrderEvent>) => recordOrderEvent(db, redis, e),
     reserveStock: (orderNumber: string) => reserveStock(db, orderNumber),
     releaseStock: (orderNumber: string, reason: string) => releaseStock(db, orderNumber, reason),
     createPaymentIntent: (p: { orderNumber: string; amountPence: number; email: string }) => createPaymentIntent(db, stripe, p),

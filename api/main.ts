@@ -1,7 +1,7 @@
 // First: tracing's instrumentations must be in place before http and express are loaded.
 import '../lib/instrument';
 import type { AddressInfo } from 'node:net';
-import { createStripe } from '../activities/payments/stripeClient';
+import { createStripe } from '../lib/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
 import { ensureDatabase } from '../db/ensureDatabase';
 import { ConfigError, loadConfig } from '../lib/config';

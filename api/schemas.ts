@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { text } from '../lib/text';
-import { addressSchema, carrierNameSchema } from '../activities/shipping/carrier';
+import { addressSchema, carrierNameSchema } from '../domain/shipping/carriers/carrier';
 import { ATTENTION_REASONS, CANCEL_REASONS, ORDER_STATUSES, SERVICE_LEVELS } from '../workflows/orders/definitions';
 
 extendZodWithOpenApi(z);

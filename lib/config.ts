@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadRateTableFile, RateTableError } from '../activities/shipping/rates/loadRateTable';
+import { loadRateTableFile, RateTableError } from '../domain/shipping/rates/loadRateTable';
 import { projectRoot } from './paths';
 
 /** Dev defaults are public on purpose: production refuses them (see refineProduction). */

@@ -2,8 +2,8 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 import type { Request, RequestHandler, Response } from 'express';
 import type pino from 'pino';
 import { pinoHttp } from 'pino-http';
-import { ORDER_NUMBER_PATTERN } from '../api/orders/identifiers';
-import { orderWorkflowId } from '../workflows/orders/definitions';
+import { ORDER_NUMBER_PATTERN } from '../domain/orders/orderNumbers';
+import { orderWorkflowId } from '../domain/orders/workflowIds';
 import { logger as rootLogger } from './logger';
 
 /**

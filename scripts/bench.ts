@@ -138,7 +138,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function main(): Promise<void> {
   const { startTestStack } = await import('../test/helpers/stack');
   const sysMod = await import('../test/helpers/system');
-  const { startSandboxCarrier } = await import('../activities/shipping/sandbox/server');
+  const { startSandboxCarrier } = await import('../services/sandboxCarrier/server');
   const { checkoutBody, createTestSku, pay, startSystem } = sysMod;
 
   const cores = os.cpus().length;

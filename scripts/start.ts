@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   };
 
   if (!config.CARRIER_URL) {
-    node('sandbox-carrier', 'activities/shipping/sandbox/main.js');
+    node('sandbox-carrier', 'services/sandboxCarrier/main.js');
     env.CARRIER_URL = `http://127.0.0.1:${config.SANDBOX_CARRIER_PORT}`;
     await waitFor('the sandbox carrier', () => portOpen(config.SANDBOX_CARRIER_PORT), { timeoutMs: 30_000 });
   }

@@ -8,7 +8,8 @@ import { waitFor } from '../lib/processes';
 import { cookieFor, emailIdsTo, openPage, type SetCookie, verifiedCustomer, waitForLinkEmail } from './helpers/access';
 import { listEmails } from './helpers/mailSink';
 import { MAIL } from './helpers/access';
-import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { checkoutBody, createTestSku, type System, startSystem, waitForStatus } from './helpers/system';
 
 let sys: System;
 const admin = () => ({ Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` });
@@ -30,10 +31,7 @@ async function checkout(email: string, quantity = 1): Promise<Order> {
 }
 
 async function paidAndPicking(email: string): Promise<Order> {
-  const order = await checkout(email);
-  await pay(sys, order);
-  await waitForStatus(sys, order, 'PICKING');
-  return order;
+  return placePaidOrder(sys, { stock: 10, pricePence: 2000, checkout: { email }, until: 'PICKING' });
 }
 
 async function delivered(email: string): Promise<Order> {

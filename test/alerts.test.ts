@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { ALERTS_CHANNEL } from '../activities/alerts/deliver';
 import { rateFinding } from '../activities/alerts/rules';
-import type { AlertEvaluationInput, AlertEvaluationResult } from '../activities/alerts/types';
+import type { AlertEvaluationInput, AlertEvaluationResult } from '../domain/alerts/types';
 import { msOf } from '../lib/config';
 import { freePort, waitFor } from '../lib/processes';
 import { connectRedis } from '../lib/redis';

@@ -2,12 +2,12 @@
  * Which adapter books and tracks each carrier, from configuration alone. Standalone: it needs none of the
  * repo's globalSetup, only local fakes of the carriers' APIs and a sandbox carrier.
  */
-import { CARRIER_NAMES, CarrierRejectedError, type BookingRequest } from '../activities/shipping/carrier';
-import { createCarrierRegistry, sandboxCarrierUrl } from '../activities/shipping/carrierRegistry';
-import { FedExAdapter } from '../activities/shipping/carriers/fedex';
-import { UpsAdapter } from '../activities/shipping/carriers/ups';
-import { SandboxCarrierAdapter } from '../activities/shipping/sandboxCarrier';
-import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import { CARRIER_NAMES, CarrierRejectedError, type BookingRequest } from '../domain/shipping/carriers/carrier';
+import { createCarrierRegistry, sandboxCarrierUrl } from '../domain/shipping/carriers/registry';
+import { FedExAdapter } from '../domain/shipping/carriers/fedex';
+import { UpsAdapter } from '../domain/shipping/carriers/ups';
+import { SandboxCarrierAdapter } from '../domain/shipping/carriers/sandbox';
+import { startSandboxCarrier, type RunningSandboxCarrier } from '../services/sandboxCarrier/server';
 import { loadConfig } from '../lib/config';
 import { startFakeDhl, type FakeDhl } from './fakes/carriers/dhlServer';
 import { startFakeEasyPost, type FakeEasyPost } from './fakes/carriers/easypostServer';

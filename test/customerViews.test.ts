@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createStaff } from '../api/staff/staffStore';
 import { waitFor } from '../lib/processes';
 import { openSse, orderEvents, type SseStream } from './helpers/sse';
-import { address, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { address, type System, startSystem, waitForStatus } from './helpers/system';
 
 let sys: System;
 const opened: SseStream[] = [];
@@ -60,12 +61,7 @@ interface Order {
 }
 
 async function paidOrder(line1: string): Promise<Order> {
-  const sku = await createTestSku(sys.ctx, 10, 2700);
-  const res = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }], { shippingAddress: address(line1) }));
-  expect(res.status).toBe(201);
-  await pay(sys, res.body);
-  await waitForStatus(sys, res.body, 'PICKING');
-  return res.body;
+  return placePaidOrder(sys, { stock: 10, pricePence: 2700, checkout: { shippingAddress: address(line1) }, until: 'PICKING' });
 }
 
 /** The id of the order's latest event matching `where`, once there is one. */

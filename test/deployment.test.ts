@@ -388,8 +388,8 @@ describe('docker-compose.yml (the demo)', () => {
   it('reaches the sandbox carrier from other containers', () => {
     // main.js binds 127.0.0.1 unless given a host; compose must start it on every interface until it can.
     const command = argv(services['sandbox-carrier'].command).join(' ');
-    if (command.includes('activities/shipping/sandbox/main.js')) {
-      expect(read('activities/shipping/sandbox/main.ts')).toMatch(/startSandboxCarrier\(\{[^}]*\bhost\b/);
+    if (command.includes('services/sandboxCarrier/main.js')) {
+      expect(read('services/sandboxCarrier/main.ts')).toMatch(/startSandboxCarrier\(\{[^}]*\bhost\b/);
     } else {
       expect(command).toMatch(/startSandboxCarrier\(\{[^}]*host: '0\.0\.0\.0'/);
     }

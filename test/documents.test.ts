@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { labelPdf, pickingListCsv, pickingListPdf, PICKING_CSV_COLUMNS, type LabelInput, type PickingOrder } from '../activities/shipping/documents';
+import { labelPdf, pickingListCsv, pickingListPdf, PICKING_CSV_COLUMNS, type LabelInput, type PickingOrder } from '../domain/shipping/documents';
 import { issueOrderToken } from '../api/orders/access';
-import { newOrderNumber } from '../api/orders/identifiers';
+import { newOrderNumber } from '../domain/orders/orderNumbers';
 import { openApiDocument } from '../api/openapi';
 import { decodeCode128, pdfInfo, pdfText, rasterise } from './helpers/pdfTools';
 import { createTestSku, type System, startSystem } from './helpers/system';

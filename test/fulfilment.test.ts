@@ -1,5 +1,6 @@
 import { recordHistory } from './helpers/histories';
-import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { address, availableOf, checkoutBody, createTestSku, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
 
 let manual: System;
 const admin = () => ({ Authorization: `Bearer ${manual.ctx.config.ADMIN_API_TOKEN}` });
@@ -12,12 +13,8 @@ afterAll(async () => {
 });
 
 async function paidOrder(line1?: string, quantity = 1) {
-  const sku = await createTestSku(manual.ctx, 5, 3000);
-  const res = await manual.http.post('/api/checkout', checkoutBody([{ sku, quantity }], line1 ? { shippingAddress: address(line1) } : {}));
-  expect(res.status).toBe(201);
-  await pay(manual, res.body);
-  await waitForStatus(manual, res.body, 'PICKING');
-  return { ...res.body, sku };
+  const order = await placePaidOrder(manual, { stock: 5, pricePence: 3000, quantity, checkout: line1 ? { shippingAddress: address(line1) } : {}, until: 'PICKING' });
+  return { ...order, sku: order.skus[0] };
 }
 
 /** Who picked, packed, retried and cancelled is in the staff view of the order; its customer is told a role. */

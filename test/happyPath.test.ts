@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { waitFor } from '../lib/processes';
-import { ORDER_EVENTS_CHANNEL } from '../activities/orders/recordOrderEvent';
+import { ORDER_EVENTS_CHANNEL } from '../domain/orders/recordOrderEvent';
 import { recordHistory } from './helpers/histories';
 import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed } from './helpers/system';
 

@@ -3,7 +3,8 @@
  * the newest one the page showed (bad input named, nothing changed; other customers' messages untouched).
  */
 import { waitFor } from '../lib/processes';
-import { checkoutBody, createTestSku, pay, type System, startSystem } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { type System, startSystem } from './helpers/system';
 
 let sys: System;
 
@@ -15,9 +16,7 @@ afterAll(async () => {
 });
 
 test('marking in-app messages read: up to an id, for this customer only, with bad input refused', async () => {
-  const sku = await createTestSku(sys.ctx, 2, 2000);
-  const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
-  await pay(sys, order);
+  const order = await placePaidOrder(sys, { stock: 2, pricePence: 2000, until: false });
   const base = `/api/orders/${order.orderId}/inbox`;
   const q = `?token=${order.trackingToken}`;
   // Confirmation, receipt, processing; then the manual warehouse holds the order, so no more arrive.

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { newOrderNumber } from '../api/orders/identifiers';
+import { newOrderNumber } from '../domain/orders/orderNumbers';
 import { waitFor } from '../lib/processes';
 import { orderWorkflow } from '../workflows/orders/orderWorkflow';
 import { cancelUpdate, type OrderInput, orderStateQuery, orderWorkflowId } from '../workflows/orders/definitions';

@@ -1,4 +1,5 @@
-import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { type System, startSystem } from './helpers/system';
 
 // The dependencies' details and /metrics are for operators: METRICS_TOKEN (the test stack sets one).
 const OPERATOR = { Authorization: `Bearer ${process.env.METRICS_TOKEN}` };
@@ -19,10 +20,7 @@ function value(text: string, sample: string): number {
 
 test('/metrics counts a checkout, a webhook, a status change, latency by route and orders by status', async () => {
   const before = (await sys.http.get('/metrics', OPERATOR)).body as string;
-  const sku = await createTestSku(sys.ctx, 3);
-  const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
-  await pay(sys, order);
-  await waitForStatus(sys, order, 'PICKING');
+  const order = await placePaidOrder(sys, { stock: 3, until: 'PICKING' });
   const res = await sys.http.get('/metrics', OPERATOR);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/text\/plain/);

@@ -12,7 +12,7 @@ import { DEV_WEBHOOK_SECRET, loadConfig } from '../lib/config';
 import { projectRoot } from '../lib/paths';
 import { freePort, waitFor } from '../lib/processes';
 import { temporalWorkflowSinks } from '../lib/tracing';
-import { checkoutBody, createTestSku, type Http, httpClient, paymentIntent } from './helpers/system';
+import { checkoutBody, createTestSku, type Http, httpClient, OPERATOR, paymentIntent } from './helpers/system';
 
 /**
  * Logs and traces as operators see them: the API and a worker run as real processes (`node dist/…`), their
@@ -78,7 +78,7 @@ async function startStack(name: string, env: Record<string, string> = {}): Promi
     },
   };
   try {
-    await waitFor('the API and its worker', async () => (await http.get('/api/health')).body?.dependencies?.workers?.status === 'up', { timeoutMs: 60_000 });
+    await waitFor('the API and its worker', async () => (await http.get('/api/health', OPERATOR)).body?.dependencies?.workers?.status === 'up', { timeoutMs: 60_000 });
   } catch (err) {
     await stack.stop();
     throw new Error(`${(err as Error).message}\napi stderr: ${api.stderr.join('\n')}\nworker stderr: ${worker.stderr.join('\n')}`);

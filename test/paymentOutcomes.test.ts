@@ -1,4 +1,4 @@
-import { releaseStock } from '../activities/inventory/stock';
+import { releaseStock } from '../domain/inventory/stockMovements';
 import { recordHistory } from './helpers/histories';
 import {
   availableOf,

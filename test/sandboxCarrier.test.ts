@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BookingRequest, TrackingInfo, TrackingStatus } from '../activities/shipping/carrier';
-import { SandboxCarrierAdapter, retryAfterMs } from '../activities/shipping/sandboxCarrier';
-import { outcomeForBooking, parseTrackingNumber, scenarioForAddress, trackingNumberFor } from '../activities/shipping/sandbox/scenarios';
-import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import type { BookingRequest, TrackingInfo, TrackingStatus } from '../domain/shipping/carriers/carrier';
+import { SandboxCarrierAdapter, retryAfterMs } from '../domain/shipping/carriers/sandbox';
+import { outcomeForBooking, parseTrackingNumber, scenarioForAddress, trackingNumberFor } from '../services/sandboxCarrier/scenarios';
+import { startSandboxCarrier, type RunningSandboxCarrier } from '../services/sandboxCarrier/server';
 import { bookingRequest as sharedBookingRequest, refusedUrl, rejection, unavailability } from './helpers/carriers';
 
 const STEP_MS = 200;

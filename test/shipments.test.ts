@@ -1,6 +1,7 @@
 import { waitFor } from '../lib/processes';
 import { shipmentWorkflowId, trackingPushSignal } from '../workflows/shipping/definitions';
 import { recordHistory } from './helpers/histories';
+import { placePaidOrder } from './helpers/orders';
 import { address, availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus, waitForWorkflowClosed, proofFor } from './helpers/system';
 
 // Manual warehouse so each test packs its own parcels; a return window long enough to return within it.
@@ -15,11 +16,7 @@ afterAll(async () => {
 });
 
 async function paidOrder(items: Array<{ sku: string; quantity: number }>, line1?: string) {
-  const res = await sys.http.post('/api/checkout', checkoutBody(items, line1 ? { shippingAddress: address(line1) } : {}));
-  expect(res.status).toBe(201);
-  await pay(sys, res.body);
-  await waitForStatus(sys, res.body, 'PICKING');
-  return res.body as { orderId: string; trackingToken: string; totalPence: number; payment: { paymentIntentId: string } };
+  return placePaidOrder(sys, { items, checkout: line1 ? { shippingAddress: address(line1) } : {}, until: 'PICKING' });
 }
 
 async function pack(orderId: string, parcels: Array<{ weightGrams: number; lines?: Array<{ lineNo: number; quantity: number }> }>) {
@@ -225,12 +222,10 @@ test('returns: stock comes back once per return and the refund is the lines as p
 test('a return asked after the window is refused with the date it closed', async () => {
   const quick = await startSystem({ name: 'shipments-window', env: { RETURN_WINDOW: '1s' } });
   try {
-    const sku = await createTestSku(quick.ctx, 2, 1500);
-    const res = await quick.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]));
-    await pay(quick, res.body);
-    await waitForStatus(quick, res.body, 'DELIVERED');
-    await waitForWorkflowClosed(quick, res.body.orderId);
-    const late = await quick.http.post(`/api/orders/${res.body.orderId}/returns?token=${res.body.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?', ...(await proofFor(quick, res.body)) });
+    const order = await placePaidOrder(quick, { stock: 2, pricePence: 1500, until: 'DELIVERED' });
+    const [sku] = order.skus;
+    await waitForWorkflowClosed(quick, order.orderId);
+    const late = await quick.http.post(`/api/orders/${order.orderId}/returns?token=${order.trackingToken}`, { lines: [{ lineNo: 1, quantity: 1 }], reason: 'too late?', email: order.email });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('RETURN_WINDOW_CLOSED');
     expect(late.body.error.message).toMatch(/the return window closed on \d{4}-\d{2}-\d{2}T/);

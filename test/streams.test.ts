@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { ORDER_EVENTS_CHANNEL } from '../activities/orders/recordOrderEvent';
+import { ORDER_EVENTS_CHANNEL } from '../domain/orders/recordOrderEvent';
 import { CUSTOMER_EVENT_TYPES } from '../api/orders/customerView';
 import { closeStreams, streamHub, streamStats } from '../api/streams/streamHub';
 import { projectRoot } from '../lib/paths';

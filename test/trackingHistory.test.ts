@@ -1,7 +1,8 @@
-import { startSandboxCarrier, type RunningSandboxCarrier } from '../activities/shipping/sandbox/server';
+import { startSandboxCarrier, type RunningSandboxCarrier } from '../services/sandboxCarrier/server';
 import { carrierCalls } from '../lib/metrics';
 import { shipmentWorkflowId } from '../workflows/shipping/definitions';
-import { address, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { address, createTestSku, type System, startSystem } from './helpers/system';
 
 /**
  * A parcel followed for 30 simulated days: the sandbox carrier's clock runs DAY_MS of carrier time per real
@@ -32,14 +33,12 @@ test('30 simulated days of tracking keep the shipment history short', async () =
   const sku = await createTestSku(sys.ctx, 2, 2000);
   const before = await trackCalls();
   // Delayed: label, pick-up, transit, a delay, out for delivery, delivered at day 30.
-  const res = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }], { shippingAddress: address('5 SANDBOX-DELAYED Close') }));
-  expect(res.status).toBe(201);
-  await pay(sys, res.body);
-  const delivered = await waitForStatus(sys, res.body, 'DELIVERED', 90_000);
+  const order = await placePaidOrder(sys, { items: [{ sku, quantity: 1 }], checkout: { shippingAddress: address('5 SANDBOX-DELAYED Close') }, until: 'DELIVERED', timeoutMs: 90_000 });
+  const delivered = order.view;
   const events = delivered.shipments[0].events as Array<{ occurredAt: string }>;
   const simulatedDays = (Date.parse(events[events.length - 1].occurredAt) - Date.parse(events[0].occurredAt)) / DAY;
   const polls = (await trackCalls()) - before;
-  const shipment = await sys.ctx.temporal.workflow.getHandle(shipmentWorkflowId(res.body.orderId, 'outbound', 1)).describe();
+  const shipment = await sys.ctx.temporal.workflow.getHandle(shipmentWorkflowId(order.orderId, 'outbound', 1)).describe();
   const historyLength = shipment.historyLength;
   // The figure the shipping issue's note quotes.
   console.log(`tracking history: ${simulatedDays.toFixed(1)} simulated days, ${polls} polls, ${events.length} carrier events, shipment history ${historyLength} events`);

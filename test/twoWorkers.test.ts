@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { waitFor } from '../lib/processes';
-import { checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { placePaidOrder } from './helpers/orders';
+import { createTestSku, OPERATOR, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 // Seen once in a full CI run: an order waited past 90 s after a graceful stop (cause not yet found; see the
@@ -29,17 +30,13 @@ async function stop(worker: ChildProcess): Promise<number | null> {
 }
 
 async function pollers(): Promise<number> {
-  return (await sys.http.get('/api/health/ready')).body.dependencies.workers.detail?.pollers ?? 0;
+  return (await sys.http.get('/api/health/ready', OPERATOR)).body.dependencies.workers.detail?.pollers ?? 0;
 }
 
 async function placePaidOrders(n: number) {
   const sku = await createTestSku(sys.ctx, n);
   const orders = [];
-  for (let i = 0; i < n; i++) {
-    const order = (await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }]))).body;
-    await pay(sys, order);
-    orders.push(order);
-  }
+  for (let i = 0; i < n; i++) orders.push(await placePaidOrder(sys, { items: [{ sku, quantity: 1 }], until: false }));
   return orders;
 }
 

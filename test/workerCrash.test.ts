@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../lib/paths';
 import { freePort, waitFor } from '../lib/processes';
-import { availableOf, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from './helpers/system';
+import { availableOf, checkoutBody, createTestSku, OPERATOR, pay, type System, startSystem, waitForStatus } from './helpers/system';
 
 const WORKER_ENTRY = path.join(projectRoot, 'dist', 'workers', 'main.js');
 let sys: System;
@@ -26,8 +26,7 @@ function startWorkerProcess(): ChildProcess {
 }
 
 async function pollersSeen(): Promise<boolean> {
-  // The public answer is the overall one only; the admin key sees the workers.
-  const res = await sys.http.get('/api/health', { Authorization: `Bearer ${sys.ctx.config.ADMIN_API_TOKEN}` });
+  const res = await sys.http.get('/api/health', OPERATOR);
   return res.body.dependencies.workers.status === 'up';
 }
 

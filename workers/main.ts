@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { startWorkerMetrics } from './metricsServer';
-import { createStripe } from '../activities/payments/stripeClient';
+import { createStripe } from '../lib/stripeClient';
 import { createDb, migrateLatest } from '../db/connection';
 import { ensureDatabase } from '../db/ensureDatabase';
 import { loadConfig, ConfigError } from '../lib/config';

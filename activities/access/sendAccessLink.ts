@@ -3,14 +3,9 @@ import type { Db } from '../../db/connection';
 import { type Config, msOf } from '../../lib/config';
 import type { NotificationChannel } from '../notifications/channels/channel';
 import { ChannelRejectedError, ChannelUnavailableError } from '../notifications/channels/channel';
-import { accessLinkFor, orderLinkUrl } from './links';
+import { accessLinkFor, type AccessLinkRequest, orderLinkUrl } from '../../domain/access/links';
 
-export interface AccessLinkRequest {
-  orderNumber: string;
-  /** Unique per request (finder, order page, staff rotation): the link's identity, so a retry mails the same one. */
-  requestKey: string;
-  reason: 'finder' | 'verify' | 'rotated';
-}
+export type { AccessLinkRequest };
 
 export interface AccessLinkDeps {
   db: Db;

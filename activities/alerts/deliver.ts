@@ -6,7 +6,7 @@ import { logger } from '../../lib/logger';
 import { ChannelRejectedError, ChannelUnavailableError } from '../notifications/channels/channel';
 import type { Channels } from '../notifications/channels/channels';
 import { type AlertMessageSource, type RenderedAlert, renderAlert } from './render';
-import type { AlertDelivery, AlertDeliveryResult, AlertFinding, AlertPhase, ChannelOutcome } from './types';
+import type { AlertDelivery, AlertDeliveryResult, AlertFinding, AlertPhase, ChannelOutcome } from '../../domain/alerts/types';
 
 /**
  * Alerts go out on the admins' channels: Slack (when configured), e-mail to ADMIN_EMAIL, and a Redis

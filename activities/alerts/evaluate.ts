@@ -1,14 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type Redis from 'ioredis';
 import { z } from 'zod';
-import type { ApiContext } from '../../api/context';
-import { checkHealth } from '../../api/health/health';
+import { checkHealth } from '../../domain/health/health';
 import type { Db } from '../../db/connection';
 import { type Config, msOf } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import { type AlertDeps, announceUnrecorded, clearUnrecorded } from './deliver';
 import { DATABASE_DOWN_KEY, type RuleContext, type RuleSettings, RULES } from './rules';
-import { ALERT_RULES, type AlertEvaluation, type AlertEvaluationInput, type AlertFinding, type AlertRuleName, type PlannedDelivery } from './types';
+import { ALERT_RULES, type AlertEvaluation, type AlertEvaluationInput, type AlertFinding, type AlertRuleName, type PlannedDelivery } from '../../domain/alerts/types';
 
 /** Announcements planned per evaluation; a storm beyond this goes out over the next intervals. */
 export const MAX_DELIVERIES_PER_EVALUATION = 200;
@@ -53,13 +51,13 @@ export function ruleSettings(config: Config, input: AlertEvaluationInput = {}): 
 }
 
 /**
- * The API's health checks, run from the worker with the worker's own Temporal client. They only read config,
- * db, redis and temporal; without a Redis client here, Redis is not judged at all.
+ * The API's health checks (domain/health), run from the worker with the worker's own Temporal client. They only
+ * read config, db, redis and temporal; without a Redis client here, Redis is not judged at all.
  */
 function healthProbe(deps: AlertDeps): RuleContext['health'] {
   return async () => {
     const temporal = Context.current().client;
-    const result = await checkHealth({ config: deps.config, db: deps.db, temporal, redis: deps.redis ?? ({ status: 'end' } as unknown as Redis) } as ApiContext);
+    const result = await checkHealth({ config: deps.config, db: deps.db, temporal, redis: deps.redis });
     if (deps.redis) return result;
     const { redis: _unjudged, ...dependencies } = result.dependencies;
     return { ...result, dependencies };

@@ -1,5 +1,5 @@
 import { adminOrderUrl, escapeHtml } from '../notifications/templates/format';
-import type { AlertPhase, AlertSeverity } from './types';
+import type { AlertPhase, AlertSeverity } from '../../domain/alerts/types';
 
 /** What a message needs to know about an alert; rows and unrecorded alerts both fit this shape. */
 export interface AlertMessageSource {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../../db/connection';
-import type { DependencyHealth } from '../../api/health/health';
-import type { AlertFinding, AlertRuleName } from './types';
+import type { DependencyHealth } from '../../domain/health/health';
+import type { AlertFinding, AlertRuleName } from '../../domain/alerts/types';
 
 /** Thresholds of one evaluation: the configuration, possibly overridden by the workflow's input. */
 export interface RuleSettings {

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/connection';
 import type { Config } from '../../lib/config';
 import { notificationDeliveries } from '../../lib/metrics';
-import { messageLinkFor } from '../access/links';
+import { messageLinkFor } from '../../domain/access/links';
 import type { NotificationTemplateName } from '../../workflows/orders/announcements';
 import { type ChannelName, ChannelRejectedError, ChannelUnavailableError, type NotificationChannel } from './channels/channel';
 import { buildTemplateData } from './orderDetails';

@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../../db/connection';
 import type { CarrierChoice, ServiceLevel } from '../../workflows/orders/definitions';
-import { CARRIER_NAMES, carrierNameSchema } from '../shipping/carrier';
-import { rateTableFor } from '../shipping/rates/loadRateTable';
-import { packingLinesForOrder } from '../shipping/rates/orderParcels';
-import { carrierPackingLimits, ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../shipping/rates/planParcels';
-import { CarrierRefusedError, chooseCarrier, priceService, ShippingUnavailableError } from '../shipping/rates/quote';
-import type { CarrierName, ParcelLimits, RateTable } from '../shipping/rates/rateTable';
-import { type ShippingZone, zoneOf } from '../shipping/rates/zones';
+import { CARRIER_NAMES, carrierNameSchema } from '../../domain/shipping/carriers/carrier';
+import { rateTableFor } from '../../domain/shipping/rates/loadRateTable';
+import { packingLinesForOrder } from '../../domain/shipping/rates/orderParcels';
+import { carrierPackingLimits, ItemTooLargeError, type PackingLine, type Parcel, packingLimits, planParcels } from '../../domain/shipping/rates/planParcels';
+import { CarrierRefusedError, chooseCarrier, priceService, ShippingUnavailableError } from '../../domain/shipping/rates/quote';
+import type { CarrierName, ParcelLimits, RateTable } from '../../domain/shipping/rates/rateTable';
+import { type ShippingZone, zoneOf } from '../../domain/shipping/rates/zones';
 
 export interface ShippingDeps {
   /** The worker's table (rateTableFor(config)); without it, the one SHIPPING_RATES_FILE names in this process's environment. */

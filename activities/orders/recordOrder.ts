@@ -3,12 +3,12 @@ import type { Db } from '../../db/connection';
 import { civilDate } from '../../lib/civilDate';
 import { vatIncluded } from '../../lib/money';
 import { type CarrierChoice, orderWorkflowId, type OrderInput, type OrderTotals, type PricedLine, type ServiceLevel } from '../../workflows/orders/definitions';
-import { deliveryVatPence } from '../shipping/rates/deliveryVat';
-import { rateTableFor } from '../shipping/rates/loadRateTable';
-import { ItemTooLargeError, type PackingLine } from '../shipping/rates/planParcels';
-import { quoteBasket } from '../shipping/rates/quoteBasket';
-import type { RateTable } from '../shipping/rates/rateTable';
-import type { ShippingZone } from '../shipping/rates/zones';
+import { deliveryVatPence } from '../../domain/shipping/rates/deliveryVat';
+import { rateTableFor } from '../../domain/shipping/rates/loadRateTable';
+import { ItemTooLargeError, type PackingLine } from '../../domain/shipping/rates/planParcels';
+import { quoteBasket } from '../../domain/shipping/rates/quoteBasket';
+import type { RateTable } from '../../domain/shipping/rates/rateTable';
+import type { ShippingZone } from '../../domain/shipping/rates/zones';
 
 export interface RecordedShipping {
   option: ServiceLevel;

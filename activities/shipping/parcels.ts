@@ -3,7 +3,7 @@ import type { Db } from '../../db/connection';
 import { carrierCalls } from '../../lib/metrics';
 import type { AddressInput } from '../../workflows/orders/definitions';
 import type { BookingView, Parcel, ShipmentKind, TrackingEventView } from '../../workflows/shipping/definitions';
-import { type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from './carrier';
+import { type CarrierAdapter, CarrierRejectedError, CarrierUnavailableError, type TrackingInfo } from '../../domain/shipping/carriers/carrier';
 import { asFailure, outcomeOf } from './shipping';
 import { nextPollDelayMs } from './pollCadence';
 import type { TrackingQuota } from './trackingQuota';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CarrierRejectedError, CarrierUnavailableError } from './carrier';
+import { CarrierRejectedError, CarrierUnavailableError } from '../../domain/shipping/carriers/carrier';
 
 /** Carrier errors become Temporal's: rejected ones stop retries, rate limits retry when the carrier asks. */
 export function outcomeOf(err: unknown): string {

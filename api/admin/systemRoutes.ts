@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ORDER_STATUSES } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';
-import { checkHealth } from '../health/health';
+import { checkHealth } from '../../domain/health/health';
 import { errorSchema, registry } from '../schemas';
 import { requireAdminToken } from './auth';
 

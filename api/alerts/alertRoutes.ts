@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ALERT_RULES, ALERT_SEVERITIES, ALERT_STATUSES } from '../../activities/alerts/types';
+import { ALERT_RULES, ALERT_SEVERITIES, ALERT_STATUSES } from '../../domain/alerts/types';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { parse } from '../errors';

@@ -3,24 +3,11 @@ import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import { requireAdminToken, actorFor } from '../admin/auth';
 import type { ApiContext } from '../context';
+import { adjustStock, LEDGER_COLUMNS, type LedgerRow } from '../../domain/inventory/stockMovements';
 import { HttpError, parse } from '../errors';
 import { adjustmentKeySchema, ledgerQuerySchema, priceChangeRequestSchema, skuParamSchema, stockAdjustmentRequestSchema } from './adminCatalogueSchemas';
 // Registers these routes' OpenAPI paths (a side effect, like the other route modules' documents).
 import './adminCatalogueOpenapi';
-
-interface LedgerRow {
-  id: string | number;
-  order_number: string | null;
-  kind: string;
-  ref: string;
-  quantity: number;
-  actor: string;
-  note: string | null;
-  created_at: Date | string;
-}
-
-const ADJUST = 'adjust';
-const LEDGER_COLUMNS = ['id', 'order_number', 'kind', 'ref', 'quantity', 'actor', 'note', 'created_at'];
 
 const ledgerEntry = (r: LedgerRow) => ({
   id: Number(r.id),
@@ -85,9 +72,8 @@ export function adminCatalogueRoutes(ctx: ApiContext): Router {
   });
 
   /**
-   * One transaction: lock the SKU, refuse to go below zero, write the ledger row, move `available`. The
-   * ledger's unique step (order, SKU, kind, ref) makes the Idempotency-Key stick: a retry finds its row after
-   * waiting for the same lock, and answers it instead of moving stock again.
+   * The movement itself (lock, never below zero, ledger row, `available`) is domain/inventory/stockMovements.ts.
+   * The Idempotency-Key is the ledger row's ref: a retry answers the row it wrote instead of moving stock again.
    */
   router.post('/api/admin/skus/:sku/stock-adjustments', admin, async (req, res) => {
     const sku = skuOf(req);
@@ -97,24 +83,18 @@ export function adminCatalogueRoutes(ctx: ApiContext): Router {
     const actor = actorFor(req, body.actor);
     const ref = `adjustment-${key ?? randomUUID()}`;
 
-    const outcome = await ctx.db.transaction(async (trx) => {
-      const current = await lockedSku(trx, sku);
-      const earlier: LedgerRow | undefined = await trx('stock_ledger').whereNull('order_number').andWhere({ sku, kind: ADJUST, ref }).first(LEDGER_COLUMNS);
-      if (earlier) {
-        if (earlier.quantity !== body.delta || earlier.note !== body.reason) {
-          throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key already adjusted ${sku} by ${earlier.quantity} ("${earlier.note ?? ''}"); use a new key for a new adjustment`);
-        }
-        return { status: 200, available: current.available, row: earlier, replayed: true };
-      }
-      const available = current.available + body.delta;
-      if (available < 0) {
-        throw new HttpError(409, 'INSUFFICIENT_STOCK', `${sku} has ${current.available} available: cannot remove ${-body.delta}`, { sku, available: current.available, requested: body.delta });
-      }
-      const [row] = await trx('stock_ledger').insert({ order_number: null, sku, kind: ADJUST, ref, quantity: body.delta, actor, note: body.reason }).returning(LEDGER_COLUMNS);
-      await trx('skus').where({ sku }).update({ available });
-      return { status: 201, available, row: row as LedgerRow, replayed: false };
-    });
-    res.status(outcome.status).json({ sku, available: outcome.available, replayed: outcome.replayed, adjustment: ledgerEntry(outcome.row) });
+    const outcome = await adjustStock(ctx.db, { sku, ref, delta: body.delta, actor, reason: body.reason });
+    switch (outcome.kind) {
+      case 'unknown-sku':
+        throw new HttpError(404, 'SKU_NOT_FOUND', `no SKU ${sku}`);
+      case 'conflict':
+        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key already adjusted ${sku} by ${outcome.earlier.quantity} ("${outcome.earlier.note ?? ''}"); use a new key for a new adjustment`);
+      case 'insufficient':
+        throw new HttpError(409, 'INSUFFICIENT_STOCK', `${sku} has ${outcome.available} available: cannot remove ${-body.delta}`, { sku, available: outcome.available, requested: body.delta });
+      case 'applied':
+      case 'replayed':
+        res.status(outcome.kind === 'applied' ? 201 : 200).json({ sku, available: outcome.available, replayed: outcome.kind === 'replayed', adjustment: ledgerEntry(outcome.row) });
+    }
   });
 
   /** A new price for new orders (orders already placed keep theirs in their lines); who changed it is recorded. */

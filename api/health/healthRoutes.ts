@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { requireMetricsToken } from '../metricsRoutes';
 import type { ApiContext } from '../context';
-import { checkHealth } from './health';
+import { checkHealth } from '../../domain/health/health';
 
 const startedAt = new Date();
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { OrderEvent } from '../../workflows/orders/events';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { recordOrderEvent } from '../../activities/orders/recordOrderEvent';
-import { redeemLink } from '../../activities/access/links';
-import type { AccessLinkRequest } from '../../activities/access/sendAccessLink';
+import { recordOrderEvent } from '../../domain/orders/recordOrderEvent';
+import { type AccessLinkRequest, redeemLink } from '../../domain/access/links';
 import { logger } from '../../lib/logger';
 import { accessLinkWorkflow, accessLinkWorkflowId } from '../../workflows/access/accessLinkWorkflow';
 import { actorFor, requireAdminToken } from '../admin/auth';
@@ -98,7 +98,7 @@ export function accessRoutes(ctx: ApiContext): Router {
     const actor = actorFor(req, body.actor);
     if (!(await ctx.db('orders').where({ order_number: orderNumber }).first('order_number'))) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${orderNumber}`);
     const revoked = await revokeOrderAccess(ctx.db, orderNumber);
-    await recordOrderEvent(ctx.db, ctx.redis, { orderNumber, eventKey: `access-revoked-${randomUUID()}`, type: 'access_revoked', actor, reason: body.note, data: { ...revoked, rotated: body.rotate } });
+    await recordOrderEvent<OrderEvent>(ctx.db, ctx.redis, { orderNumber, eventKey: `access-revoked-${randomUUID()}`, type: 'access_revoked', actor, reason: body.note, data: { ...revoked, rotated: body.rotate } });
     if (body.rotate) await startAccessLink(ctx, orderNumber, 'rotated');
     res.json({ orderId: orderNumber, revoked, rotated: body.rotate });
   });

@@ -11,7 +11,7 @@ import { HttpError, parse, validationError } from '../errors';
 import { type CheckoutRequest, checkoutRequestSchema, idempotencyKeySchema } from '../schemas';
 import { callTemporal } from '../temporal';
 import { issueOrderToken } from './access';
-import { newOrderNumber } from './identifiers';
+import { newOrderNumber } from '../../domain/orders/orderNumbers';
 import { civilDate } from '../../lib/civilDate';
 import { assertShippingOffered } from '../shipping/basketQuote';
 import { unpaidHold } from '../../lib/config';

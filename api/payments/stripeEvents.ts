@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { recordOrderEvent } from '../../activities/orders/recordOrderEvent';
+import type { OrderEvent } from '../../workflows/orders/events';
+import { recordOrderEvent } from '../../domain/orders/recordOrderEvent';
 import { latePaymentRefundWorkflow, latePaymentWorkflowId } from '../../workflows/payments/latePaymentRefundWorkflow';
 import { disputeSignal, orderWorkflowId, paymentSignal, refundSignal } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';
@@ -77,7 +78,7 @@ export async function applyStripeEvent(ctx: ApiContext, event: Stripe.Event): Pr
       const orderNumber = await orderFor(ctx, paymentIntentId, charge.metadata);
       if (!orderNumber || !paymentIntentId) return { status: 'ignored', paymentIntentId, detail: 'no order of ours holds this charge' };
       const delivered = await signalOrder(orderNumber, (h) => h.signal(refundSignal, { eventId: event.id, paymentIntentId, amountRefundedPence: charge.amount_refunded }));
-      if (!delivered) await recordOrderEvent(ctx.db, ctx.redis, { orderNumber, eventKey: `stripe-${event.id}`, type: 'refund_confirmed', actor: 'stripe', data: { paymentIntentId, amountRefundedPence: charge.amount_refunded, stripeEventId: event.id } });
+      if (!delivered) await recordOrderEvent<OrderEvent>(ctx.db, ctx.redis, { orderNumber, eventKey: `stripe-${event.id}`, type: 'refund_confirmed', actor: 'stripe', data: { paymentIntentId, amountRefundedPence: charge.amount_refunded, stripeEventId: event.id } });
       return { status: 'processed', orderNumber, paymentIntentId, detail: 'refund recorded' };
     }
     case 'charge.dispute.created': {
@@ -88,7 +89,7 @@ export async function applyStripeEvent(ctx: ApiContext, event: Stripe.Event): Pr
       const delivered = await signalOrder(orderNumber, (h) => h.signal(disputeSignal, { eventId: event.id, paymentIntentId, amountPence: dispute.amount, reason: dispute.reason }));
       if (!delivered) {
         // A closed order has no workflow to flag: the audit trail and read model put it in front of an admin.
-        await recordOrderEvent(ctx.db, ctx.redis, { orderNumber, eventKey: `stripe-${event.id}`, type: 'dispute_opened', actor: 'stripe', reason: dispute.reason, data: { amountPence: dispute.amount, stripeEventId: event.id }, readModel: { attentionReason: 'DISPUTE' } });
+        await recordOrderEvent<OrderEvent>(ctx.db, ctx.redis, { orderNumber, eventKey: `stripe-${event.id}`, type: 'dispute_opened', actor: 'stripe', reason: dispute.reason, data: { amountPence: dispute.amount, stripeEventId: event.id }, readModel: { attentionReason: 'DISPUTE' } });
       }
       return { status: 'processed', orderNumber, paymentIntentId, detail: 'dispute flagged for an admin' };
     }

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { eraseCustomerData, type ErasureOutcome } from '../../activities/privacy/erasure';
+import { eraseCustomerData, type ErasureOutcome } from '../../domain/privacy/erasure';
 import { logger as rootLogger } from '../../lib/logger';
 import { eraseCustomerSignal } from '../../workflows/orders/definitions';
 import { actorFor, requireAdminToken } from '../admin/auth';
@@ -79,7 +79,7 @@ export function privacyRoutes(ctx: ApiContext): Router {
   router.use(ERASE_PATH, securityHeaders(ctx.config), corsPolicy(ctx.config), requireAdminToken(ctx), express.json({ limit: ctx.config.BODY_LIMIT }));
 
   /**
-   * A customer's right to erasure: their personal data leaves our tables (see activities/privacy/erasure.ts
+   * A customer's right to erasure: their personal data leaves our tables (see domain/privacy/erasure.ts
    * for what changes where), money and stock records stay, an audit row without personal data records it,
    * and their running orders are told to drop CustomerEmail. Repeatable: a second request changes nothing
    * in the database and signals again whatever is still running.

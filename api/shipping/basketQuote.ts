@@ -1,7 +1,7 @@
-import { rateTableFor } from '../../activities/shipping/rates/loadRateTable';
-import { packingLinesForItems } from '../../activities/shipping/rates/orderParcels';
-import { ItemTooLargeError } from '../../activities/shipping/rates/planParcels';
-import { quoteBasket } from '../../activities/shipping/rates/quoteBasket';
+import { rateTableFor } from '../../domain/shipping/rates/loadRateTable';
+import { packingLinesForItems } from '../../domain/shipping/rates/orderParcels';
+import { ItemTooLargeError } from '../../domain/shipping/rates/planParcels';
+import { quoteBasket } from '../../domain/shipping/rates/quoteBasket';
 import type { ServiceLevel } from '../../workflows/orders/definitions';
 import type { ApiContext } from '../context';
 import { HttpError, validationError } from '../errors';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carrierNameSchema } from '../../activities/shipping/carrier';
+import { carrierNameSchema } from '../../domain/shipping/carriers/carrier';
 import { ATTENTION_ACTIONS } from '../../workflows/orders/definitions';
 import { actorSchema, errorSchema, noteSchema, registry } from '../schemas';
 import { text } from '../../lib/text';

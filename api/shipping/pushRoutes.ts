@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import type { TrackingPush } from '../../activities/shipping/carrier';
-import { upsTrackAlertSchema } from '../../activities/shipping/carriers/upsTrackAlert';
-import { secretsMatch } from '../../activities/shipping/push';
-import { checkSandboxSignature, SANDBOX_SIGNATURE_HEADER, sandboxPushSchema } from '../../activities/shipping/sandbox/push';
+import type { TrackingPush } from '../../domain/shipping/carriers/carrier';
+import { upsTrackAlertSchema } from '../../domain/shipping/carriers/upsTrackAlert';
+import { secretsMatch } from '../../domain/shipping/carriers/push';
+import { checkSandboxSignature, SANDBOX_SIGNATURE_HEADER, sandboxPushSchema } from '../../domain/shipping/carriers/sandboxPush';
 import { sandboxPushSecret } from '../../lib/config';
 import { logger } from '../../lib/logger';
 import type { ApiContext } from '../context';

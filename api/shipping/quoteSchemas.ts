@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { addressSchema } from '../../activities/shipping/carrier';
-import { SHIPPING_ZONES } from '../../activities/shipping/rates/zones';
+import { addressSchema } from '../../domain/shipping/carriers/carrier';
+import { SHIPPING_ZONES } from '../../domain/shipping/rates/zones';
 import { checkoutItemSchema, errorSchema, registry, shippingOptionSchema } from '../schemas';
 
 export const quoteRequestSchema = registry.register(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CARRIER_NAMES, TRACKING_STATUSES } from '../../activities/shipping/carrier';
+import { CARRIER_NAMES, TRACKING_STATUSES } from '../../domain/shipping/carriers/carrier';
 import { SHIPMENT_EXCEPTIONS } from '../../workflows/shipping/definitions';
 import { emailSchema, registry } from '../schemas';
 

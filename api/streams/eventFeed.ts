@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ORDER_EVENTS_CHANNEL } from '../../activities/orders/recordOrderEvent';
+import { ORDER_EVENTS_CHANNEL } from '../../domain/orders/recordOrderEvent';
 import type { Db } from '../../db/connection';
 import { logger } from '../../lib/logger';
 import { lastEventId, type OrderEvent, readEvents } from './orderEventLog';

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { loadPickingOrders } from '../../activities/shipping/documents';
+import { loadPickingOrders } from '../../domain/shipping/documents';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { errorSchema, registry } from '../schemas';
 
-/** A label for a parcel in one of these is void (as activities/shipping/documents/loadDocuments.ts decides). */
+/** A label for a parcel in one of these is void (as domain/shipping/documents/loadDocuments.ts decides). */
 const VOID_SHIPMENT_STATUSES = ['CANCELLED', 'REPLACED', 'REFUNDED'];
 /** How long a packed order stays on the board, so the packer sees it booked and can print its labels. */
 const RECENT_HOURS = 24;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PICKABLE_STATUSES } from '../../activities/shipping/documents';
+import { PICKABLE_STATUSES } from '../../domain/shipping/documents';
 import { orderIdSchema } from '../schemas';
 
 export const pickingListBatchQuerySchema = z

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { labelPdf, loadLabel, loadPickingOrder, loadPickingOrders, pickingListCsv, pickingListPdf, UNPICKABLE_STATUSES, type LabelLookup, type PickingOrder, type ShipmentKind } from '../../activities/shipping/documents';
+import { labelPdf, loadLabel, loadPickingOrder, loadPickingOrders, pickingListCsv, pickingListPdf, UNPICKABLE_STATUSES, type LabelLookup, type PickingOrder, type ShipmentKind } from '../../domain/shipping/documents';
 import { requireAdminToken } from '../admin/auth';
 import type { ApiContext } from '../context';
 import { HttpError, parse } from '../errors';

@@ -1,4 +1,4 @@
-import { DhlTracker, dhlEventStatus } from '../../activities/shipping/carriers/dhl';
+import { DhlTracker, dhlEventStatus } from '../../domain/shipping/carriers/dhl';
 import { dhlFixture, startFakeDhl, type FakeDhl } from '../fakes/carriers/dhlServer';
 import { expectStatuses, itMapsJourneys, itRetriesTransientFailures, rejection, useFake, type JourneyCase } from '../helpers/carriers';
 

@@ -1,4 +1,4 @@
-import { DpdTracker, dpdEventStatus } from '../../activities/shipping/carriers/dpd';
+import { DpdTracker, dpdEventStatus } from '../../domain/shipping/carriers/dpd';
 import { dpdFixture, dpdFixtureParcels, startFakeDpd, type FakeDpd } from '../fakes/carriers/dpdServer';
 import { expectStatuses, itMapsJourneys, itRetriesTransientFailures, rejection, useFake, type JourneyCase } from '../helpers/carriers';
 

@@ -1,5 +1,5 @@
-import { CarrierRejectedError, CarrierUnavailableError } from '../../activities/shipping/carrier';
-import { DY_WAREHOUSE, EasyPostAdapter, gramsToOunces, type EasyPostAdapterOptions, type EasyPostCarrier } from '../../activities/shipping/carriers/easypost';
+import { CarrierRejectedError, CarrierUnavailableError } from '../../domain/shipping/carriers/carrier';
+import { DY_WAREHOUSE, EasyPostAdapter, gramsToOunces, type EasyPostAdapterOptions, type EasyPostCarrier } from '../../domain/shipping/carriers/easypost';
 import { startFakeEasyPost, type FakeEasyPost } from '../fakes/carriers/easypostServer';
 import { bookingRequest, failure, itMapsJourneys, useFake, type JourneyCase } from '../helpers/carriers';
 

@@ -1,4 +1,4 @@
-import { FedExAdapter, type FedExAdapterOptions } from '../../activities/shipping/carriers/fedex';
+import { FedExAdapter, type FedExAdapterOptions } from '../../domain/shipping/carriers/fedex';
 import { startFakeFedEx, type FakeFedEx } from '../fakes/carriers/fedexServer';
 import { itMapsJourneys, itTracksWithOAuth, rejection, unavailability, useFake, type JourneyCase } from '../helpers/carriers';
 

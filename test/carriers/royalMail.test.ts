@@ -1,4 +1,4 @@
-import { ROYAL_MAIL_EVENT_STATUS, RoyalMailTracker, royalMailCategoryStatus } from '../../activities/shipping/carriers/royalMail';
+import { ROYAL_MAIL_EVENT_STATUS, RoyalMailTracker, royalMailCategoryStatus } from '../../domain/shipping/carriers/royalMail';
 import { royalMailFixture, startFakeRoyalMail, type FakeRoyalMail } from '../fakes/carriers/royalMailServer';
 import { expectStatuses, itMapsJourneys, itRetriesTransientFailures, refusedUrl, rejection, unavailability, useFake, type JourneyCase } from '../helpers/carriers';
 

@@ -1,4 +1,4 @@
-import { UpsAdapter, type UpsAdapterOptions } from '../../activities/shipping/carriers/ups';
+import { UpsAdapter, type UpsAdapterOptions } from '../../domain/shipping/carriers/ups';
 import { startFakeUps, type FakeUps } from '../fakes/carriers/upsServer';
 import { itMapsJourneys, itTracksWithOAuth, rejection, useFake, type JourneyCase } from '../helpers/carriers';
 

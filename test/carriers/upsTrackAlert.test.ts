@@ -1,4 +1,4 @@
-import { upsTrackAlertSchema } from '../../activities/shipping/carriers/upsTrackAlert';
+import { upsTrackAlertSchema } from '../../domain/shipping/carriers/upsTrackAlert';
 
 /** A Track Alert message shaped as UPS documents it: every field present, empty strings where UPS has nothing. */
 function alert(overrides: Record<string, unknown> = {}, status: Record<string, string> = {}): Record<string, unknown> {

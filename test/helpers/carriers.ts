@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CarrierRejectedError, CarrierUnavailableError, type Booking, type BookingRequest, type CarrierAdapter, type TrackingInfo, type TrackingStatus } from '../../activities/shipping/carrier';
+import { CarrierRejectedError, CarrierUnavailableError, type Booking, type BookingRequest, type CarrierAdapter, type TrackingInfo, type TrackingStatus } from '../../domain/shipping/carriers/carrier';
 import type { FakeOAuthCarrier } from '../fakes/carriers/oauthFake';
 
 /** What the carrier adapter tests share: failures of the two kinds, a booking to make, an address nobody answers. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
-import { startSandboxCarrier } from '../../activities/shipping/sandbox/server';
+import { startSandboxCarrier } from '../../services/sandboxCarrier/server';
 import { startMailSink } from '../../lib/mailSink';
 import { createDb, migrateLatest } from '../../db/connection';
 import { withDatabase } from '../../db/ensureDatabase';

@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { createApp } from '../../api/app';
 import type { ApiContext } from '../../api/context';
 import { createTemporalClient } from '../../api/temporal';
-import { createStripe } from '../../activities/payments/stripeClient';
+import { createStripe } from '../../lib/stripeClient';
 import { createDb } from '../../db/connection';
 import { loadConfig } from '../../lib/config';
 import { waitFor } from '../../lib/processes';
@@ -113,6 +113,9 @@ export async function startSystem(opts: { env?: Record<string, string>; worker?:
     },
   };
 }
+
+/** The operators' bearer token (METRICS_TOKEN, set by test/helpers/stack.ts): detailed health and /metrics need it. */
+export const OPERATOR = { Authorization: `Bearer ${process.env.METRICS_TOKEN}` };
 
 export const address = (line1 = '1 Shoreditch High Street') => ({ line1, city: 'London', postcode: 'E1 6PQ', country: 'GB' });
 

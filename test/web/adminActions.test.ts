@@ -8,7 +8,8 @@ import type { Browser } from 'playwright-core';
 import { createStaff } from '../../api/staff/staffStore';
 import { waitFor } from '../../lib/processes';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilioServer';
-import { address, checkoutBody, createTestSku, pay, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus } from '../helpers/system';
+import { placePaidOrder } from '../helpers/orders';
+import { address, checkoutBody, createTestSku, paymentIntent, sendStripeEvent, type System, startSystem, waitForStatus } from '../helpers/system';
 import { launchBrowser, openPage, unexpectedErrors, type WatchedPage } from './browser';
 
 let sys: System;
@@ -39,11 +40,7 @@ afterAll(async () => {
 
 /** Paid, packed by the automatic warehouse, booked, then FAILURE at the sandbox carrier: NEEDS_ATTENTION. */
 async function orderInTrouble() {
-  const sku = await createTestSku(sys.ctx, 3, 2900);
-  const res = await sys.http.post('/api/checkout', checkoutBody([{ sku, quantity: 1 }], { shippingAddress: address('12 SANDBOX-EXCEPTION Row') }));
-  expect(res.status).toBe(201);
-  await pay(sys, res.body);
-  return res.body as { orderId: string; trackingToken: string };
+  return placePaidOrder(sys, { stock: 3, pricePence: 2900, checkout: { shippingAddress: address('12 SANDBOX-EXCEPTION Row') }, until: false });
 }
 
 /** A declined payment whose SMS the (fake) Twilio refuses until it is marked failed. */

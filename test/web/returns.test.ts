@@ -5,6 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { shipmentWorkflowId, trackingPushSignal } from '../../workflows/shipping/definitions';
+import { placePaidOrder } from '../helpers/orders';
 import { address, checkoutBody, createTestSku, pay, type System, startSystem, waitForStatus } from '../helpers/system';
 import { launchBrowser, openPage, unexpectedErrors, type WatchedPage } from './browser';
 
@@ -25,11 +26,8 @@ afterAll(async () => {
 async function deliveredOrder() {
   const tee = await createTestSku(sys.ctx, 5, 3500);
   const cap = await createTestSku(sys.ctx, 5, 2200);
-  const res = await sys.http.post('/api/checkout', checkoutBody([{ sku: tee, quantity: 1 }, { sku: cap, quantity: 2 }]));
-  expect(res.status).toBe(201);
-  await pay(sys, res.body);
-  const delivered = await waitForStatus(sys, res.body, 'DELIVERED', 90_000);
-  return { ...(res.body as { orderId: string; trackingToken: string }), delivered, tee, cap };
+  const order = await placePaidOrder(sys, { items: [{ sku: tee, quantity: 1 }, { sku: cap, quantity: 2 }], until: 'DELIVERED', timeoutMs: 90_000 });
+  return { ...order, delivered: order.view, tee, cap };
 }
 
 test('request a return on the order page and watch it reach refunded without a reload; messages follow', async () => {

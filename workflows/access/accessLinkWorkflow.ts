@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { AccessLinkRequest } from '../../activities/access/sendAccessLink';
+import type { AccessLinkRequest } from '../../domain/access/links';
 
 const { sendAccessLink } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

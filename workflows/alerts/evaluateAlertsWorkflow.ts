@@ -1,6 +1,6 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { AlertDelivery, AlertDeliveryResult, AlertEvaluationInput, AlertEvaluationResult, PlannedDelivery } from '../../activities/alerts/types';
+import type { AlertDelivery, AlertDeliveryResult, AlertEvaluationInput, AlertEvaluationResult, PlannedDelivery } from '../../domain/alerts/types';
 
 export const EVALUATE_ALERTS_WORKFLOW = 'evaluateAlertsWorkflow';
 

@@ -5,6 +5,8 @@
  */
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ShortLine } from '../../domain/inventory/stockMovements';
+import type { CarrierChoice, ServiceLevel } from '../../domain/shipping/serviceLevels';
 import type { OrderView, ReturnView } from './views';
 
 // The query's shapes live in views.ts; re-exported so the contract is still imported from one place.
@@ -47,18 +49,7 @@ export type AttentionReason = (typeof ATTENTION_REASONS)[number];
  */
 export const DATA_REJECTED_FAILURE = 'DataRejected';
 
-/** The customer's delivery promise; the carrier that keeps it is picked by rate (activities/shipping/rates). */
-export const SERVICE_LEVELS = ['standard', 'express', 'next_day'] as const;
-export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
-
-/** How the order's carrier was picked: automatically (cheapest that keeps the promise) or by an admin. */
-export interface CarrierChoice {
-  carrier: string;
-  service: string;
-  costPence: number;
-  reason: string;
-  overriddenBy?: string;
-}
+export { SERVICE_LEVELS, type CarrierChoice, type ServiceLevel } from '../../domain/shipping/serviceLevels';
 
 export const WAREHOUSE_MODES = ['auto', 'manual'] as const;
 export type WarehouseMode = (typeof WAREHOUSE_MODES)[number];
@@ -119,11 +110,7 @@ export interface OrderTotals {
   vatPence: number;
 }
 
-export interface ShortLine {
-  sku: string;
-  requested: number;
-  available: number;
-}
+export type { ShortLine } from '../../domain/inventory/stockMovements';
 
 export interface ParcelInput {
   weightGrams: number;
@@ -212,5 +199,4 @@ export const requestReturnUpdate = defineUpdate<ReturnView, [ReturnRequest]>('re
 
 export const orderStateQuery = defineQuery<OrderView>('orderState');
 
-export const orderWorkflowId = (orderNumber: string): string => `order-${orderNumber}`;
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+export { ORDER_WORKFLOW_TYPE, orderWorkflowId } from '../../domain/orders/workflowIds';

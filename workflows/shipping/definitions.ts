@@ -5,20 +5,12 @@
  */
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Parcel, ParcelLine } from '../../domain/shipping/parcel';
 import type { AddressInput } from '../orders/definitions';
 
 export type ShipmentKind = 'outbound' | 'return';
 
-export interface ParcelLine {
-  lineNo: number;
-  sku: string;
-  quantity: number;
-}
-
-export interface Parcel {
-  lines: ParcelLine[];
-  weightGrams: number;
-}
+export type { Parcel, ParcelLine } from '../../domain/shipping/parcel';
 
 /** Why a parcel needs a person. LOST and STALE come from silence: no tracking news for too long. */
 export const SHIPMENT_EXCEPTIONS = ['CARRIER_REJECTED', 'DELIVERY_EXCEPTION', 'RETURNED_TO_SENDER', 'STALE'] as const;

@@ -1,16 +1,6 @@
 /** Money, escaping and links shared by every template. Money is integer pence end to end: no floats, ever. */
 
-/** 7000 → "£70.00", 1167 → "£11.67", 5 → "£0.05", 123456 → "£1,234.56", -250 → "-£2.50". */
-export function formatPence(pence: number): string {
-  if (!Number.isSafeInteger(pence)) throw new RangeError(`an amount in pence must be a safe integer, got ${pence}`);
-  const sign = pence < 0 ? '-' : '';
-  const abs = pence < 0 ? -pence : pence;
-  const pennies = abs % 100;
-  // Exact: abs - pennies is a multiple of 100, so the division has no remainder to round.
-  const pounds = (abs - pennies) / 100;
-  const grouped = String(pounds).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}£${grouped}.${String(pennies).padStart(2, '0')}`;
-}
+export { formatPence } from '../../../lib/money';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -32,7 +32,7 @@ export type ReturnStatus = 'requested' | 'received' | 'refunded' | 'rejected';
 export interface TemplateData {
   publicBaseUrl: string;
   orderNumber: string;
-  /** Required for customer templates: the message's own link secret to its order page (activities/access/links.ts). */
+  /** Required for customer templates: the message's own link secret to its order page (domain/access/links.ts). */
   orderLinkSecret?: string;
   customerName?: string;
   customerEmail?: string;

@@ -170,6 +170,8 @@ function linesSection(order) {
     { 'aria-labelledby': 'lines-title' },
     h('h2', { id: 'lines-title' }, 'Lines'),
     table('Order lines', ['#', 'SKU', 'Item', 'Qty', 'Total'], order.lines.map((l) => h('tr', {}, h('td', {}, String(l.lineNo)), h('td', {}, l.sku), h('td', {}, `${l.productName} (${l.size})`), h('td', { class: 'num' }, String(l.quantity)), h('td', { class: 'num' }, money(l.lineTotalPence))))),
+    // The warehouse's view of an order carries no money (api/admin/warehouseView.ts).
+    t &&
     h(
       'div',
       { class: 'summary' },
@@ -183,6 +185,7 @@ function linesSection(order) {
 }
 
 function paymentsSection(order) {
+  if (!canAct()) return null; // payments are support's and admins' (the warehouse is refused them)
   const data = current.payments;
   let body;
   if (current.errors.payments) body = unavailable('Payments', current.errors.payments);
@@ -304,7 +307,7 @@ function render() {
     h(
       'p',
       {},
-      `${order.name} · ${order.email} · placed ${when(order.createdAt)}`,
+      [order.name, order.email, `placed ${when(order.createdAt)}`].filter(Boolean).join(' · '),
       order.attentionReason ? h('span', { class: 'error' }, ` · ${order.attentionReason}`) : null,
       order.cancelReason ? ` · ${order.cancelReason}` : null,
     ),
@@ -335,7 +338,7 @@ async function reload(order) {
   const [fresh, shipments, payments, notifications, execution] = await Promise.allSettled([
     order ? Promise.resolve(order) : adminApi(base),
     adminApi(`${base}/shipments`),
-    adminApi(`${base}/payments`),
+    canAct() ? adminApi(`${base}/payments`) : Promise.resolve(null),
     canAct() ? adminApi(`/api/admin/notifications?orderId=${encodeURIComponent(orderId)}&limit=200`) : Promise.resolve(null),
     current.execution ? Promise.resolve(current.execution) : adminApi(`${base}/execution`),
   ]);
