@@ -10,8 +10,7 @@
 import { parseArgs } from 'node:util';
 import { ApiKeyExistsError, createApiKey } from '../api/admin/apiKeys';
 import { STAFF_ROLES, type StaffRole } from '../api/staff/roles';
-import { createDb, migrateLatest } from '../db/connection';
-import { ensureDatabase } from '../db/ensureDatabase';
+import { runCommand, withMigratedDatabase } from '../db/commandLine';
 import { loadConfig } from '../lib/config';
 
 const USAGE = 'usage: npm run apikey:create -- --name <name> --scope admin|warehouse|support [--scope …]';
@@ -28,14 +27,14 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(2);
   }
+  const name = values.name;
   const config = loadConfig();
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, databaseName: config.DATABASE_NAME, dataDir: config.DATA_DIR, allowEmbedded: config.EMBEDDED_POSTGRES, embeddedPort: config.EMBEDDED_POSTGRES_PORT, log: (m) => console.error(m) });
-  const db = createDb(database.url);
   try {
-    await migrateLatest(db);
-    const { key, info } = await createApiKey(db, values.name, scopes);
-    console.error(`created API key ${info.name} (${info.prefix}…, scope ${info.scopes.join(', ')}); it is shown once, store it now:`);
-    console.log(key);
+    await withMigratedDatabase(config, (message) => console.error(message), async (db) => {
+      const { key, info } = await createApiKey(db, name, scopes);
+      console.error(`created API key ${info.name} (${info.prefix}…, scope ${info.scopes.join(', ')}); it is shown once, store it now:`);
+      console.log(key);
+    });
   } catch (err) {
     if (err instanceof ApiKeyExistsError) {
       console.error(err.message);
@@ -43,13 +42,7 @@ async function main(): Promise<void> {
       return;
     }
     throw err;
-  } finally {
-    await db.destroy();
-    await database.stop?.();
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(main);

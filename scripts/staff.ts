@@ -9,8 +9,7 @@
  * users of the machine can read in the process list and which land in shell history.
  */
 import { parseArgs } from 'node:util';
-import { createDb, migrateLatest } from '../db/connection';
-import { ensureDatabase } from '../db/ensureDatabase';
+import { runCommand, withMigratedDatabase } from '../db/commandLine';
 import { createStaff, newStaffSchema, StaffExistsError } from '../api/staff/staffStore';
 import { loadConfig } from '../lib/config';
 
@@ -79,12 +78,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig();
-  const database = await ensureDatabase({ databaseUrl: config.DATABASE_URL, databaseName: config.DATABASE_NAME, dataDir: config.DATA_DIR, allowEmbedded: config.EMBEDDED_POSTGRES, embeddedPort: config.EMBEDDED_POSTGRES_PORT, log: (m) => console.error(m) });
-  const db = createDb(database.url);
   try {
-    await migrateLatest(db);
-    const staff = await createStaff(db, checked.data);
-    console.log(`created ${staff.role} ${staff.name} <${staff.email}> (id ${staff.id}); sign in at ${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/login`);
+    await withMigratedDatabase(config, (message) => console.error(message), async (db) => {
+      const staff = await createStaff(db, checked.data);
+      console.log(`created ${staff.role} ${staff.name} <${staff.email}> (id ${staff.id}); sign in at ${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/admin/login`);
+    });
   } catch (err) {
     if (err instanceof StaffExistsError) {
       console.error(err.message);
@@ -92,13 +90,7 @@ async function main(): Promise<void> {
       return;
     }
     throw err;
-  } finally {
-    await db.destroy();
-    await database.stop?.();
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(main);
