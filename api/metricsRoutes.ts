@@ -1,10 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { requireAdminToken } from './admin/auth';
 import { HttpError } from './errors';
 import client from 'prom-client';
 import type { Db } from '../db/connection';
 import { httpDuration, registry } from '../lib/metrics';
+import { secretsMatch } from '../lib/secrets';
 import type { ApiContext } from './context';
 
 let ordersDb: Db | undefined;
@@ -32,12 +32,6 @@ export const measureHttp: RequestHandler = (req, res, next) => {
   next();
 };
 
-const sameSecret = (given: string, expected: string): boolean => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
-
 /**
  * For /metrics and the detailed health: METRICS_TOKEN as a bearer token (what a Prometheus scraper is
  * given), or an admin-scoped API key. Order counts, routes and dependency errors are for operators only.
@@ -46,7 +40,7 @@ export function requireMetricsToken(ctx: ApiContext): RequestHandler {
   const admins = requireAdminToken(ctx, []);
   return (req, res, next) => {
     const bearer = /^Bearer (.+)$/.exec(req.header('Authorization') ?? '')?.[1];
-    if (bearer && ctx.config.METRICS_TOKEN && sameSecret(bearer, ctx.config.METRICS_TOKEN)) return next();
+    if (bearer && ctx.config.METRICS_TOKEN && secretsMatch(bearer, ctx.config.METRICS_TOKEN)) return next();
     if (!bearer) throw new HttpError(401, 'UNAUTHORISED', 'metrics need METRICS_TOKEN or an admin API key in the Authorization header (Bearer)');
     return admins(req, res, next);
   };

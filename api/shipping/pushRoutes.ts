@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import type { TrackingPush } from '../../domain/shipping/carriers/carrier';
 import { upsTrackAlertSchema } from '../../domain/shipping/carriers/upsTrackAlert';
-import { secretsMatch } from '../../domain/shipping/carriers/push';
+import { secretsMatch } from '../../lib/secrets';
 import { checkSandboxSignature, SANDBOX_SIGNATURE_HEADER, sandboxPushSchema } from '../../domain/shipping/carriers/sandboxPush';
 import { sandboxPushSecret } from '../../lib/config';
 import { logger } from '../../lib/logger';

@@ -1,23 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { TrackingPush } from './carrier';
 
 /**
- * What every carrier push (UPS Track Alert, the sandbox's signed pushes) needs before it may signal a shipment:
- * a secret compared without leaking it through timing, and a payload read into our TrackingPush with each bad
- * field named.
+ * What every carrier push (UPS Track Alert, the sandbox's signed pushes) needs before it may signal a shipment,
+ * besides its secret (compared with lib/secrets.ts): a payload read into our TrackingPush with each bad field named.
  */
-
-/**
- * Compares digests rather than the strings: they always have the same length, so neither the secret's content
- * nor its length shows in how long a wrong guess takes. A missing side never matches: an unconfigured secret
- * must refuse everything rather than accept an empty header.
- */
-export function secretsMatch(given: string | undefined, expected: string | undefined): boolean {
-  if (!given || !expected) return false;
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 /**
  * A schema whose output is the TrackingPush built from `shape`'s reading of the body, while each event's `raw`

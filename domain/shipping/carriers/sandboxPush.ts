@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { trackingStatusSchema } from './carrier';
-import { pushSchema, secretsMatch } from './push';
+import { secretsMatch } from '../../../lib/secrets';
+import { pushSchema } from './push';
 
 /**
  * The sandbox carrier's push, a generic signed webhook in the sandbox's own tracking format, so dev and demos
