@@ -52,7 +52,8 @@ test('request a return on the order page and watch it reach refunded without a r
 
   // The in-app messages so far (confirmation to delivered), newest first.
   await page.locator('#inbox-list .message').first().waitFor({ timeout: 10_000 });
-  await page.waitForFunction(`document.querySelectorAll('#inbox-list .message').length >= 5`, undefined, { timeout: 15_000 });
+  // Predicates as functions, not strings: a string is eval'd in the page, which the store's CSP forbids.
+  await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#inbox-list .message').length >= 5, undefined, { timeout: 15_000 });
   expect(await page.locator('#inbox-list .message .message-title').first().innerText()).toBe(`Order ${order.orderId} has been delivered`);
   await expectVisible(page, '#inbox-unread');
 
@@ -124,7 +125,7 @@ test('request a return on the order page and watch it reach refunded without a r
   expect(label.headers()['content-type']).toMatch(/application\/pdf/);
 
   // The return's messages arrive in the inbox without a reload; then all are marked read.
-  await page.waitForFunction(`[...document.querySelectorAll('#inbox-list .message-title')].filter((t) => t.textContent.startsWith('An update on your return')).length >= 3`, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('#inbox-list .message-title')].filter((t: any) => t.textContent.startsWith('An update on your return')).length >= 3, undefined, { timeout: 20_000 });
   expect(await page.locator('#inbox-list .message').count()).toBeGreaterThanOrEqual(messagesBefore + 3);
   const complete = page.locator('#inbox-list .message', { has: page.locator('.message-preview', { hasText: 'Your return is complete' }) });
   await complete.waitFor({ timeout: 20_000 });

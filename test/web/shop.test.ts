@@ -37,7 +37,8 @@ async function buy(w: WatchedPage, skus: string[], shots: boolean): Promise<stri
     await card.waitFor({ timeout: 15_000 });
     await card.getByRole('button', { name: 'Add to bag' }).click();
   }
-  await page.waitForFunction(`document.querySelector('[data-cart-count]')?.textContent === '${skus.length}'`, undefined, { timeout: 5000 });
+  // A function, not a string: a string is eval'd in the page, which the store's CSP forbids.
+  await page.waitForFunction((count) => (globalThis as any).document.querySelector('[data-cart-count]')?.textContent === count, String(skus.length), { timeout: 5000 });
   if (shots) await w.snap('storefront');
 
   await page.getByRole('link', { name: /^Bag/ }).click();
